@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine, used by both README commands:
+#   1. Debian toolchains and emulators (only the missing ones, no recommends)
+#   2. .venv/ with emml and its pinned Python dependencies (re-run when pyproject.toml changes)
+#   3. PlatformIO prepared to build offline with the Debian toolchains
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+    gcc-arm-none-eabi libnewlib-arm-none-eabi   # Cortex-M0+/M3 firmware
+    gcc-riscv64-unknown-elf                     # RV32EC firmware (CH32V003, QEMU virt)
+    qemu-system-arm qemu-system-misc            # emulated boards
+    clang                                       # second host compiler for the strict-build test
+    python3-venv
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    python3 -m venv .venv
+fi
+stamp=.venv/.emml-setup-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+    echo "setup: installing emml and pinned dependencies into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+    rm -f .venv/.emml-setup-*
+    touch "$stamp"
+fi
+
+.venv/bin/python scripts/pio_offline.py

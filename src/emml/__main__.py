@@ -1,0 +1,3 @@
+from emml.cli import main
+
+raise SystemExit(main())
