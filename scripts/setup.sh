@@ -10,7 +10,7 @@ APT_PACKAGES=(
     gcc-arm-none-eabi libnewlib-arm-none-eabi   # Cortex-M0+/M3 firmware
     gcc-riscv64-unknown-elf                     # RV32EC firmware (CH32V003, QEMU virt)
     qemu-system-arm qemu-system-misc            # emulated boards
-    clang                                       # second host compiler for the strict-build test
+    clang libclang-rt-14-dev                    # second host compiler (+ its sanitizer runtime) for strict and ASan/UBSan builds
     python3-venv
 )
 

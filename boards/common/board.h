@@ -4,7 +4,8 @@
  * Apps and tests are written against this header only, so the same app
  * builds for a QEMU stand-in and for the real chip. Each board folder
  * provides startup code, a linker script with the chip's real memory sizes,
- * and board.c implementing these functions.
+ * and board.c implementing these functions. boards/README.md lists the
+ * boards and what each function does on each of them.
  */
 #ifndef EMML_BOARD_H
 #define EMML_BOARD_H
@@ -16,7 +17,18 @@
 extern "C" {
 #endif
 
-/* Clocks, UART and the cycle/tick counter. Call once, first thing in main(). */
+#ifdef __GNUC__
+#define BOARD_NORETURN __attribute__((noreturn))
+#else
+#define BOARD_NORETURN
+#endif
+
+/* Exit status used by the default fault and unexpected-interrupt handlers,
+ * so a test can tell a crash from an app that returned non-zero itself. */
+#define BOARD_EXIT_FAULT 99
+
+/* Clocks, UART and the cycle/tick counter. Call once, first thing in main().
+ * Before it runs, board_write() discards its output. */
 void board_init(void);
 
 /* Blocking write of bytes to the console UART. */
@@ -33,10 +45,19 @@ uint32_t board_cycles_hz(void);
 
 /* End the program with a status. Emulated boards leave QEMU with this exit
  * code (semihosting SYS_EXIT_EXTENDED); real boards report and halt. */
-void board_exit(int status);
+BOARD_NORETURN void board_exit(int status);
 
 /* Board name as in boards/<name>.json, for the app's banner line. */
 extern const char board_name[];
+
+/* Stack measurement (boards/common/board_stack.c). Startup code paints the
+ * stack region [__stack_start, __stack_end) with BOARD_STACK_PAINT before
+ * main; board_stack_used() scans for the deepest overwritten word and returns
+ * the high-water mark in bytes. Both return 0 on a board whose linker script
+ * does not define __stack_start/__stack_end. */
+#define BOARD_STACK_PAINT 0xA5A5A5A5u
+size_t board_stack_size(void);
+size_t board_stack_used(void);
 
 #ifdef __cplusplus
 }
