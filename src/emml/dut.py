@@ -59,7 +59,7 @@ class QemuDut:
         self.elf = Path(elf)
         self.timeout = timeout
         self.command = qemu_command(board, self.elf, extra_args)
-        self.lines: list[str] = []  # every complete line read so far, for failure messages
+        self.transcript = ""  # everything the firmware printed and the harness consumed
         self._child: PopenSpawn | None = None
         self.exit_status: int | None = None
 
@@ -123,8 +123,13 @@ class QemuDut:
         self.exit_status = self.child.proc.wait()
         return self.exit_status
 
+    @property
+    def lines(self) -> list[str]:
+        """The output consumed so far, as lines without line endings."""
+        return [line for line in self.transcript.replace("\r", "").split("\n") if line]
+
     def _record(self, text: str) -> None:
-        self.lines.extend(line for line in text.replace("\r", "").split("\n") if line)
+        self.transcript += text
 
     def _explain(self, what: str) -> str:
         tail = "\n".join(self.lines[-20:])
