@@ -7,4 +7,7 @@ target board.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from emml.convert import convert  # noqa: E402
+from emml.model import Model, UnsupportedError  # noqa: E402
+
+__all__ = ["Model", "UnsupportedError", "__version__", "convert"]

@@ -1,0 +1,66 @@
+"""`emml convert MODEL.joblib -o DIR --name NAME [options]`: model -> name.h + name.c."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from emml.commands import CommandError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "convert",
+        help="convert a trained model (.joblib) to C",
+        description="Convert a trained scikit-learn model saved with joblib into NAME.h and "
+        "NAME.c (the same as emml.convert(model, ...).save(DIR, NAME)).",
+    )
+    p.add_argument("model", help="model file written by joblib.dump()")
+    p.add_argument("-o", "--output", required=True, help="directory for NAME.h and NAME.c")
+    p.add_argument("--name", required=True, help="C identifier prefix of the generated code")
+    p.add_argument("--method", default="auto", choices=["auto", "table", "inline"],
+                   help="table-driven, inline if/else code, or the smaller (default)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "int16", "int8", "uint8"],
+                   help="input feature type (quantized types get a typed fast path)")
+    p.add_argument("--allow-nan", action=argparse.BooleanOptionalAction, default=None,
+                   help="route NaN inputs as scikit-learn does (default: on for HistGradientBoosting)")
+    p.add_argument("--leaf-values", default="auto", choices=["auto", "uint8"],
+                   help="classifier leaf probabilities: exact (auto) or 8-bit")
+    p.add_argument("--calibration", metavar="X.npy",
+                   help="training data (.npy) to fit the affine quantizer of real-valued inputs")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import joblib
+    import numpy as np
+
+    import emml
+    from emml.model import check_c_name
+
+    path = Path(args.model)
+    if not path.is_file():
+        raise CommandError(f"{path}: no such model file")
+    try:
+        check_c_name(args.name)
+    except ValueError as e:
+        raise CommandError(str(e)) from None
+    try:
+        estimator = joblib.load(path)
+    except Exception as e:  # a pickle can raise anything
+        raise CommandError(f"{path}: cannot load with joblib ({type(e).__name__}: {e})") from None
+    options = {"leaf_values": args.leaf_values}
+    if args.allow_nan is not None:
+        options["allow_nan"] = args.allow_nan
+    if args.calibration:
+        options["X_calibration"] = np.load(args.calibration)
+    try:
+        model = emml.convert(estimator, method=args.method, dtype=args.dtype, **options)
+    except (emml.UnsupportedError, ValueError) as e:
+        raise CommandError(str(e)) from None
+    for written in model.save(args.output, args.name):
+        print(written)
+    sizes = getattr(model, "data_sizes", None)
+    if sizes is not None:
+        print(f"{model.method}: {sum(sizes().values())} bytes of const model data")
+    return 0

@@ -1,0 +1,70 @@
+"""``emml.convert``: one entry point for every model kind.
+
+Each model family registers a converter here: a predicate saying whether it
+handles an estimator, and a function returning an :class:`emml.Model`. Later
+model kinds (linear, neural networks, ...) append to ``_CONVERTERS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from emml.model import Model, UnsupportedError
+
+Converter = tuple[str, Callable[[Any], bool], Callable[..., Model]]
+
+
+def _trees() -> Converter:
+    from emml import trees
+
+    return ("trees", trees.supports, trees.convert)
+
+
+#: (family, handles(estimator), convert(estimator, **options)), tried in order.
+_CONVERTERS: list[Callable[[], Converter]] = [_trees]
+
+#: Options every family accepts; anything else is checked by the family.
+COMMON_OPTIONS = ("method", "dtype")
+
+
+def convert(estimator: Any, method: str = "auto", dtype: str = "float32", **options: Any) -> Model:
+    """Convert a fitted estimator into an :class:`emml.Model`.
+
+    method: "auto" (the smaller code for the target), "table" (compact arrays
+        walked by the emml runtime) or "inline" (generated if/else code).
+    dtype: input features: "float32", or quantized "int16", "int8", "uint8".
+    Tree options: allow_nan (NaN inputs follow scikit-learn's missing-value
+        routing; default on for HistGradientBoosting), leaf_values ("auto" exact,
+        or "uint8" 8-bit probabilities), X_calibration (training data that fits
+        the affine quantizer for real-valued inputs), target (for method="auto").
+    """
+    if isinstance(estimator, (str, bytes)) or estimator is None:
+        raise TypeError(
+            f"convert() takes a fitted estimator object, got {type(estimator).__name__}; "
+            "load a .joblib file with joblib.load() first (or use the `emml convert` command)"
+        )
+    families = []
+    for make in _CONVERTERS:
+        family, handles, fn = make()
+        families.append(family)
+        if handles(estimator):
+            try:
+                return fn(estimator, method=method, dtype=dtype, **options)
+            except TypeError as e:
+                if "unexpected keyword argument" in str(e):
+                    bad = str(e).split("argument")[-1].strip()
+                    raise UnsupportedError(
+                        f"option {bad} is not supported when converting {type(estimator).__name__}"
+                    ) from None
+                raise
+    raise UnsupportedError(
+        f"{type(estimator).__module__}.{type(estimator).__name__} is not supported by emml.convert; "
+        f"supported model families: {', '.join(families)}"
+        + _supported_hint()
+    )
+
+
+def _supported_hint() -> str:
+    from emml.trees import SUPPORTED
+
+    return f" (trees: {', '.join(SUPPORTED)})"

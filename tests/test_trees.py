@@ -1,0 +1,328 @@
+"""Tree ensembles: host parity with scikit-learn, edge cases, errors, generated C."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_digits, load_iris, make_classification, make_regression
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+import emml
+from emml.host import compile_c
+from emml.paths import runtime_dir
+from emml.trees.encode import float32_floor
+
+SEED = 0
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = X.astype(np.float32)
+    return X[:1200], y[:1200], X[1200:], y[1200:]
+
+
+@pytest.fixture(scope="module")
+def digits_rf(digits):
+    Xtr, ytr, _, _ = digits
+    return RandomForestClassifier(n_estimators=10, max_depth=10, random_state=SEED).fit(Xtr, ytr)
+
+
+def check_classifier(model, est, X):
+    X = np.asarray(X, dtype=np.float32)
+    np.testing.assert_array_equal(model.predict(X), est.predict(X))
+    np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(X), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("method", ["table", "inline"])
+def test_digits_forest_parity(digits, digits_rf, method):
+    _, _, Xte, _ = digits
+    model = emml.convert(digits_rf, method=method)
+    assert model.method == method
+    check_classifier(model, digits_rf, Xte)
+
+
+def test_digits_forest_is_compact(digits_rf):
+    model = emml.convert(digits_rf, method="table")
+    assert model.bytes_per_decision_node() <= 4.0
+    assert model.table.widths["node"] <= 24
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        DecisionTreeClassifier(random_state=SEED),
+        ExtraTreesClassifier(n_estimators=7, random_state=SEED),
+        RandomForestClassifier(n_estimators=5, max_depth=4, random_state=SEED),
+        GradientBoostingClassifier(n_estimators=20, random_state=SEED),
+        HistGradientBoostingClassifier(max_iter=20, random_state=SEED),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+@pytest.mark.parametrize("binary", [False, True], ids=["multiclass", "binary"])
+def test_iris_classifiers(est, binary):
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    if binary:
+        y = (y == 1).astype(int)
+    est.fit(X, y)
+    for method in ("table", "inline"):
+        check_classifier(emml.convert(est, method=method), est, X)
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        DecisionTreeRegressor(max_depth=8, random_state=SEED),
+        RandomForestRegressor(n_estimators=8, max_depth=6, random_state=SEED),
+        ExtraTreesRegressor(n_estimators=8, max_depth=6, random_state=SEED),
+        GradientBoostingRegressor(n_estimators=30, random_state=SEED),
+        HistGradientBoostingRegressor(max_iter=30, random_state=SEED),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_diabetes_regressors(est):
+    X, y = load_diabetes(return_X_y=True)
+    X = X.astype(np.float32)
+    est.fit(X, y)
+    ref = est.predict(X)
+    for method in ("table", "inline"):
+        out = emml.convert(est, method=method).regress(X)
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-4 * np.abs(ref).max())
+
+
+def test_multi_output_regression():
+    X, Y = make_regression(n_samples=200, n_features=6, n_targets=3, random_state=SEED)
+    X = X.astype(np.float32)
+    est = RandomForestRegressor(n_estimators=5, max_depth=5, random_state=SEED).fit(X, Y)
+    out = emml.convert(est, method="table").regress(X)
+    np.testing.assert_allclose(out, est.predict(X), rtol=1e-5, atol=1e-3)
+
+
+def test_synthetic_many_classes_big_tree():
+    X, y = make_classification(n_samples=3000, n_features=40, n_informative=20, n_classes=30,
+                               n_clusters_per_class=1, random_state=SEED)
+    X = X.astype(np.float32)
+    est = DecisionTreeClassifier(random_state=SEED).fit(X, y)  # unlimited depth: a big tree
+    assert est.tree_.node_count > 1000
+    model = emml.convert(est, method="table")
+    check_classifier(model, est, X)
+
+
+def test_single_leaf_and_constant_features():
+    X = np.ones((20, 3), dtype=np.float32)
+    y = np.array([0, 1] * 10)
+    est = RandomForestClassifier(n_estimators=3, random_state=SEED).fit(X, y)
+    assert all(t.tree_.node_count == 1 for t in est.estimators_)
+    for method in ("table", "inline"):
+        check_classifier(emml.convert(est, method=method), est, X)
+    reg = DecisionTreeRegressor().fit(X, np.arange(20.0))
+    np.testing.assert_allclose(emml.convert(reg, method="table").regress(X), reg.predict(X), rtol=1e-6)
+
+
+def test_hgb_missing_values():
+    rng = np.random.RandomState(SEED)
+    X = rng.normal(size=(400, 5)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    est = HistGradientBoostingClassifier(max_iter=15, random_state=SEED).fit(X, y)
+    for method in ("table", "inline"):
+        check_classifier(emml.convert(est, method=method), est, X)
+
+
+def test_hgb_categorical_is_rejected():
+    rng = np.random.RandomState(SEED)
+    X = np.c_[rng.randint(0, 4, 200), rng.normal(size=200)]
+    y = (X[:, 0] > 1).astype(int)
+    est = HistGradientBoostingClassifier(max_iter=5, categorical_features=[0]).fit(X, y)
+    with pytest.raises(emml.UnsupportedError, match="categorical.*encode"):
+        emml.convert(est)
+
+
+def test_isolation_forest():
+    rng = np.random.RandomState(SEED)
+    X = np.r_[rng.normal(size=(300, 4)), rng.uniform(-6, 6, size=(20, 4))].astype(np.float32)
+    for contamination in ("auto", 0.05):
+        est = IsolationForest(n_estimators=20, contamination=contamination, random_state=SEED).fit(X)
+        model = emml.convert(est, method="table")
+        np.testing.assert_array_equal(model.predict(X), est.predict(X))
+        np.testing.assert_allclose(model.score_samples(X), est.score_samples(X), rtol=1e-5)
+
+
+def test_thresholds_exact_at_float32_boundaries():
+    # thresholds halfway between adjacent float32 values: x <= t must match exactly
+    a = np.float32(1.0)
+    b = np.nextafter(a, np.float32(2))
+    X = np.array([[a], [b], [-0.0], [0.0], [-a], [-b]], dtype=np.float32)
+    y = np.array([0, 1, 0, 1, 0, 1])
+    est = DecisionTreeClassifier().fit(X, y)
+    f = float32_floor(np.array([(float(a) + float(b)) / 2, 0.0, -0.0]))
+    assert f[0] == a and f[1] == 0 and not np.signbit(f[2])
+    Xq = np.r_[X, np.array([[np.nextafter(a, np.float32(0))], [1.5], [-1.5]], dtype=np.float32)]
+    for method in ("table", "inline"):
+        np.testing.assert_array_equal(emml.convert(est, method=method).predict(Xq), est.predict(Xq))
+
+
+def test_quantized_integer_inputs_exact(digits, digits_rf):
+    _, _, Xte, _ = digits
+    for dtype in ("uint8", "int16"):
+        model = emml.convert(digits_rf, method="table", dtype=dtype)
+        assert model.options["dtype"] == dtype
+        np.testing.assert_array_equal(model.predict(Xte), digits_rf.predict(Xte))
+        assert f"predict_{'u8' if dtype == 'uint8' else 'i16'}" in model.entry_points
+
+
+def test_quantized_real_inputs_report_error():
+    X, y = load_iris(return_X_y=True)
+    est = RandomForestClassifier(n_estimators=5, random_state=SEED).fit(X, y)
+    model = emml.convert(est, method="table", dtype="int8", X_calibration=X)
+    agree = (model.predict(X) == est.predict(X)).mean()
+    assert agree >= 0.95
+    q = model.quantizer.quantize(X.astype(np.float32))
+    assert q.min() >= -128 and q.max() <= 127
+
+
+def test_uint8_leaf_probabilities_option(digits, digits_rf):
+    _, _, Xte, _ = digits
+    exact = emml.convert(digits_rf, method="table")
+    small = emml.convert(digits_rf, method="table", leaf_values="uint8")
+    assert sum(small.data_sizes().values()) < sum(exact.data_sizes().values())
+    np.testing.assert_allclose(small.predict_proba(Xte), digits_rf.predict_proba(Xte), atol=1 / 256)
+
+
+def test_auto_picks_a_method(digits_rf):
+    model = emml.convert(digits_rf)
+    assert model.method in ("table", "inline")
+    assert model.options["method"].startswith("auto->")
+
+
+# ---- errors -----------------------------------------------------------------
+
+
+def test_bad_inputs_are_clear(digits, digits_rf):
+    model = emml.convert(digits_rf, method="table")
+    with pytest.raises(ValueError, match="63 features, but the model expects 64"):
+        model.predict(np.zeros((2, 63)))
+    bad = np.zeros((2, 64))
+    bad[1, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(bad)
+    with pytest.raises(TypeError, match="numeric"):
+        model.predict(np.array([["a"] * 64]))
+    with pytest.raises(AttributeError, match="no regress"):
+        model.regress(np.zeros((1, 64)))
+
+
+def test_unsupported_estimators_and_options(digits_rf):
+    from sklearn.cluster import KMeans
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    for est in (KMeans(n_clusters=2, n_init=1, random_state=SEED).fit(X), SVC().fit(X, y)):
+        with pytest.raises(emml.UnsupportedError, match=type(est).__name__):
+            emml.convert(est)
+    with pytest.raises(emml.UnsupportedError, match="method='fast'"):
+        emml.convert(digits_rf, method="fast")
+    with pytest.raises(emml.UnsupportedError, match="dtype='float16'"):
+        emml.convert(digits_rf, dtype="float16")
+    with pytest.raises(emml.UnsupportedError, match="frobnicate"):
+        emml.convert(digits_rf, frobnicate=True)
+    with pytest.raises(emml.UnsupportedError, match="not fitted"):
+        emml.convert(RandomForestClassifier())
+    multi = RandomForestClassifier(n_estimators=2).fit(X, np.c_[y, y])
+    with pytest.raises(emml.UnsupportedError, match="multi-output classification"):
+        emml.convert(multi)
+
+
+# ---- generated C ------------------------------------------------------------
+
+
+def test_save_is_deterministic(tmp_path, digits_rf):
+    a = emml.convert(digits_rf, method="table").save(tmp_path / "a", "rf")
+    b = emml.convert(digits_rf, method="table").save(tmp_path / "b", "rf")
+    for pa, pb in zip(a, b):
+        assert pa.read_bytes() == pb.read_bytes()
+    text = a[1].read_text()
+    assert "sha256" in text and "#error" in text and str(tmp_path) not in text
+    assert "RandomForestClassifier" in text
+
+
+def test_two_translation_units_and_version_guard(tmp_path, digits_rf):
+    model = emml.convert(digits_rf, method="table")
+    model.save(tmp_path, "rf")
+    (tmp_path / "other.c").write_text('#include "rf.h"\nint other(const float *x);\nint other(const float *x) { return (int)rf_predict(x, RF_N_FEATURES); }\n')
+    (tmp_path / "main.c").write_text(
+        '#include "rf.h"\nint other(const float *x);\nint main(void)\n{\n    float x[RF_N_FEATURES] = {0};\n'
+        "    float p[RF_N_OUTPUTS];\n    if (rf_predict_proba(x, RF_N_FEATURES, p, RF_N_OUTPUTS) != EMML_OK)\n        return 1;\n"
+        "    if (rf_predict(x, 3) != EMML_ERR_SHAPE || rf_predict(0, RF_N_FEATURES) != EMML_ERR_NULL)\n        return 2;\n"
+        "    return other(x) == rf_predict(x, RF_N_FEATURES) ? 0 : 3;\n}\n"
+    )
+    exe = compile_c([tmp_path / "main.c", tmp_path / "other.c", tmp_path / "rf.c"], output_name="two_tu",
+                    shared=False, include_dirs=[tmp_path])
+    assert subprocess.run([str(exe)]).returncode == 0
+    from emml.host import HostBuildError
+
+    fake = tmp_path / "fake" / "emml"
+    fake.mkdir(parents=True)
+    config = (runtime_dir() / "include" / "emml" / "config.h").read_text()
+    (fake / "config.h").write_text(config.replace("#define EMML_VERSION_MAJOR 0", "#define EMML_VERSION_MAJOR 9"))
+    with pytest.raises(HostBuildError, match="generated for the emml"):
+        compile_c([tmp_path / "rf.c"], output_name="badver", shared=True, include_dirs=[fake.parent, tmp_path])
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="no arm-none-eabi-gcc")
+@pytest.mark.parametrize("method", ["table", "inline"])
+def test_generated_c_is_strict_for_cortex_m0plus(tmp_path, method):
+    X, y = load_iris(return_X_y=True)
+    ests = [RandomForestClassifier(n_estimators=3, max_depth=4, random_state=SEED).fit(X, y),
+            HistGradientBoostingClassifier(max_iter=3).fit(X, y),
+            IsolationForest(n_estimators=3, random_state=SEED).fit(X)]
+    for i, est in enumerate(ests):
+        for dtype in ("float32", "int16"):
+            if dtype != "float32" and "Hist" in type(est).__name__:
+                continue
+            emml.convert(est, method=method, dtype=dtype).save(tmp_path, f"m{i}_{dtype}")
+    inc = runtime_dir() / "include"
+    for src in sorted(tmp_path.glob("*.c")) + sorted((runtime_dir() / "src").glob("*.c")):
+        for cc, flags in (("arm-none-eabi-gcc", ["-mcpu=cortex-m0plus", "-mthumb", "-Os"]), ("gcc", ["-O2"])):
+            cmd = [cc, *flags, "-std=c99", "-Wall", "-Wextra", "-Wconversion", "-pedantic", "-Werror",
+                   f"-I{inc}", f"-I{tmp_path}", "-c", str(src), "-o", str(tmp_path / "x.o")]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+
+
+def test_cli_convert(tmp_path, digits_rf):
+    import joblib
+
+    from emml.cli import main
+
+    joblib.dump(digits_rf, tmp_path / "rf.joblib")
+    assert main([
+        "convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path / "out"), "--name", "digits", "--method", "table"
+    ]) == 0
+    assert (tmp_path / "out" / "digits.h").is_file() and (tmp_path / "out" / "digits.c").is_file()
+    assert main(["convert", str(tmp_path / "missing.joblib"), "-o", str(tmp_path), "--name", "x"]) == 2
+    assert main(["convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path), "--name", "1bad"]) == 2
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="no arm-none-eabi-gcc")
+def test_report_on_the_dollar_board():
+    X, y = load_iris(return_X_y=True)
+    est = RandomForestClassifier(n_estimators=3, max_depth=3, random_state=SEED).fit(X, y)
+    r = emml.convert(est, method="table").report("py32f003", X=X[:3])
+    assert 0 < r["flash_bytes"] < 4000 and r["ram_static_bytes"] == 0
+    assert r["cycles_mean"] > 0 and 0 < r["stack_bytes"] < 512
