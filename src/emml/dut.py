@@ -99,7 +99,10 @@ class QemuDut:
 
     # output ------------------------------------------------------------------
     def expect(self, pattern: str, timeout: float | None = None) -> re.Match:
-        """Wait for a regex in the output; on timeout or exit, fail with what was printed."""
+        """Wait for a regex in the output; on timeout or exit, fail with what was printed.
+
+        Output arrives in pieces: end a pattern whose last group is a number
+        with r"\r?\n", or "of (\d+)" may match "of 4" before "096" arrives."""
         try:
             self.child.expect(pattern, timeout=timeout or self.timeout)
         except pexpect.TIMEOUT:

@@ -35,8 +35,8 @@ def test_hello_streams_input_and_exits_cleanly(run_app, board):
             assert int(got.group(2)) == len(line.encode())
             assert int(got.group(3), 16) == expected_sum, f"checksum of line {n} differs"
         dut.write_line("end")
-        work = dut.expect(r"work result=0x([0-9a-f]{8}) cycles=(\d+) hz=(\d+)")
-        stack = dut.expect(r"stack used=(\d+) of (\d+)")
+        work = dut.expect(r"work result=0x([0-9a-f]{8}) cycles=(\d+) hz=(\d+)\r?\n")
+        stack = dut.expect(r"stack used=(\d+) of (\d+)\r?\n")
         dut.expect("done")
         assert dut.wait_exit() == 0
     # the workload is fixed, so its result is the same on every core
