@@ -102,7 +102,7 @@ class QemuDut:
         """Wait for a regex in the output; on timeout or exit, fail with what was printed.
 
         Output arrives in pieces: end a pattern whose last group is a number
-        with r"\r?\n", or "of (\d+)" may match "of 4" before "096" arrives."""
+        with a line ending, or "of ([0-9]+)" may match "of 4" before "096" arrives."""
         try:
             self.child.expect(pattern, timeout=timeout or self.timeout)
         except pexpect.TIMEOUT:
