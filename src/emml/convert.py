@@ -7,6 +7,7 @@ model kinds (linear, neural networks, ...) append to ``_CONVERTERS``.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Callable
 
 from emml.model import Model, UnsupportedError
@@ -20,8 +21,20 @@ def _trees() -> Converter:
     return ("trees", trees.supports, trees.convert)
 
 
+def _classical() -> Converter:
+    from emml.linear import registry  # linear, svm, bayes, neighbors, mixture
+
+    return registry.converter()
+
+
+def _nn() -> Converter:
+    from emml import nn  # MLPClassifier/MLPRegressor, Keras, .tflite (TensorFlow imported lazily)
+
+    return ("nn", nn.supports, nn.convert)
+
+
 #: (family, handles(estimator), convert(estimator, **options)), tried in order.
-_CONVERTERS: list[Callable[[], Converter]] = [_trees]
+_CONVERTERS: list[Callable[[], Converter]] = [_trees, _classical, _nn]
 
 #: Options every family accepts; anything else is checked by the family.
 COMMON_OPTIONS = ("method", "dtype")
@@ -38,11 +51,8 @@ def convert(estimator: Any, method: str = "auto", dtype: str = "float32", **opti
         or "uint8" 8-bit probabilities), X_calibration (training data that fits
         the affine quantizer for real-valued inputs), target (for method="auto").
     """
-    if isinstance(estimator, (str, bytes)) or estimator is None:
-        raise TypeError(
-            f"convert() takes a fitted estimator object, got {type(estimator).__name__}; "
-            "load a .joblib file with joblib.load() first (or use the `emml convert` command)"
-        )
+    if estimator is None:
+        raise TypeError("convert() takes a fitted estimator, a Keras model or a .tflite file, got None")
     families = []
     for make in _CONVERTERS:
         family, handles, fn = make()
@@ -57,6 +67,11 @@ def convert(estimator: Any, method: str = "auto", dtype: str = "float32", **opti
                         f"option {bad} is not supported when converting {type(estimator).__name__}"
                     ) from None
                 raise
+    if isinstance(estimator, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"convert() takes a fitted estimator object (or a .tflite/.keras file), got {estimator!r:.80}; "
+            "load a .joblib file with joblib.load() first (or use the `emml convert` command)"
+        )
     raise UnsupportedError(
         f"{type(estimator).__module__}.{type(estimator).__name__} is not supported by emml.convert; "
         f"supported model families: {', '.join(families)}"
@@ -65,6 +80,7 @@ def convert(estimator: Any, method: str = "auto", dtype: str = "float32", **opti
 
 
 def _supported_hint() -> str:
+    from emml.linear.registry import supported_names
     from emml.trees import SUPPORTED
 
-    return f" (trees: {', '.join(SUPPORTED)})"
+    return f" (trees: {', '.join(SUPPORTED)}; classical: {', '.join(supported_names())})"
