@@ -5,7 +5,13 @@ cascade; built for qemu_m0 (Cortex-M0, -O2 as the firmware builds).
 
     python bench/bench_dsp.py            # prints a table, writes bench/results/dsp.json
 
-Not measured yet: emlearn's FFT/IIR/mel side by side (see bench/README.md).
+emlearn 0.23.2 (pip install emlearn==0.23.2; bench-only) is measured side by
+side: its FFT (eml_fft.h, float complex radix-2), IIR (eml_iir.h, float
+biquads) and mel spectrogram (eml_audio.h: Hann, FFT, power, mel filters)
+compiled the same way (Cortex-M0+ firmware for qemu_m0, -Os, soft float: the
+dollar chips have no FPU) and profiled with the same profiler. Its headers
+define functions and miss casts, so they are built in their own image with
+warnings off (-w), the code unchanged.
 """
 
 from __future__ import annotations
@@ -21,18 +27,21 @@ from scipy import signal
 from emml import boards, firmware
 from emml.dsp import codegen, iir
 from emml.dsp.config import LogMelConfig
+from emml.dsp.har import HarConfig
 from emml.paths import build_dir, repo_root
 from emml.profile import profile_function
 
 BOARD = "qemu_m0"
 CFG = LogMelConfig(sample_rate=16000, n_fft=512, hop_length=256, n_mels=40, n_mfcc=13)
 SOS = signal.butter(4, 0.1, output="sos")  # 2 sections
+HAR = HarConfig(window=52, sample_rate=26)  # 2 s at 26 Hz, x/y/z/mag, all stats, 6 bands
 
 BENCH_C = r"""
 #include <stddef.h>
 
 #include "board.h"
 #include "bench_iir.h"
+#include "benchhar.h"
 #include "benchlm.h"
 #include "emml/fft.h"
 #include "emml/iir.h"
@@ -47,6 +56,12 @@ int32_t bench_logmel(const int16_t *frame, int16_t *work, int16_t *out);
 void bench_mfcc(const int16_t *logmel, int16_t *out);
 int32_t bench_iir_init(void);
 int32_t bench_iir(const int16_t *in, int16_t *out, uint32_t n);
+void bench_har(const int16_t *xyz, int16_t *scratch, int32_t *out);
+
+void bench_har(const int16_t *xyz, int16_t *scratch, int32_t *out)
+{
+    benchhar_features(xyz, scratch, out);
+}
 
 int32_t bench_fft_init(uint32_t n)
 {
@@ -109,6 +124,7 @@ int main(void)
         (void)bench_logmel(NULL, NULL, NULL);
         bench_mfcc(NULL, NULL);
         (void)bench_iir(NULL, NULL, 0u);
+        bench_har(NULL, NULL, NULL);
     }
     return (int)(bench_fft_init(256) + bench_logmel_init() + bench_iir_init());
 }
@@ -119,14 +135,125 @@ def build():
     out = build_dir() / "bench_dsp" / CFG.digest()
     out.mkdir(parents=True, exist_ok=True)
     CFG.write_c("benchlm", out, f32=False)
+    HAR.write_c("benchhar", out)
     coeffs, shifts = iir.quantize_sos(SOS)
     (out / "bench_iir.h").write_text(
         '#include "emml/iir.h"\n'
         f"#define BENCH_IIR_SECTIONS {len(shifts)}\nextern const emml_iir_coeffs_q15_t bench_biquad;\n")
     (out / "bench_iir.c").write_text('#include "bench_iir.h"\n' + codegen.iir_c("bench_biquad", SOS))
     (out / "bench_main.c").write_text(BENCH_C)
-    image = firmware.build(BOARD, [out / "bench_main.c", out / "benchlm.c", out / "bench_iir.c"],
+    image = firmware.build(BOARD, [out / "bench_main.c", out / "benchlm.c", out / "bench_iir.c", out / "benchhar.c"],
                            include_dirs=[out], name="bench_dsp")
+    return image.elf
+
+
+EML_C = r"""
+#include <stddef.h>
+#include <stdint.h>
+
+#include "board.h"
+#include "eml_audio.h"
+#include "eml_iir.h"
+
+#define N_FFT 512
+#define N_MELS 40
+
+static float fft_sin[N_FFT / 2], fft_cos[N_FFT / 2];
+static float re[N_FFT], im[N_FFT], tmp[N_FFT];
+static float iir_states[4 * 2];
+static const float sos[12] = { SOS_COEFFS };
+
+int32_t eml_bench_fft_init(uint32_t n);
+int32_t eml_bench_fft(const int16_t *x, uint32_t n);
+int32_t eml_bench_mel_init(void);
+int32_t eml_bench_mel(const int16_t *x);
+int32_t eml_bench_iir_init(void);
+int32_t eml_bench_iir(const int16_t *x, uint32_t n);
+
+int32_t eml_bench_fft_init(uint32_t n)
+{
+    EmlFFT fft = { (int)(n / 2u), fft_sin, fft_cos };
+    uint32_t i;
+    for (i = 0; i < n; i++) { re[i] = 0.0f; im[i] = 0.0f; }
+    return (int32_t)eml_fft_fill(fft, n);
+}
+
+/* the time of the FFT alone: the caller subtracts eml_bench_fft_init (same
+ * table fill, same input copy) */
+int32_t eml_bench_fft(const int16_t *x, uint32_t n)
+{
+    EmlFFT fft = { (int)(n / 2u), fft_sin, fft_cos };
+    uint32_t i;
+    EmlError e = eml_fft_fill(fft, n);
+    for (i = 0; i < n; i++) { re[i] = 0.0f; im[i] = 0.0f; }
+    for (i = 0; i < n; i++) { re[i] = (float)x[i] * (1.0f / 32768.0f); }
+    return (int32_t)e + (int32_t)eml_fft_forward(fft, re, im, n);
+}
+
+int32_t eml_bench_mel_init(void)
+{
+    EmlFFT fft = { N_FFT / 2, fft_sin, fft_cos };
+    uint32_t i;
+    for (i = 0; i < N_FFT; i++) { re[i] = 0.0f; }
+    return (int32_t)eml_fft_fill(fft, N_FFT);
+}
+
+int32_t eml_bench_mel(const int16_t *x)
+{
+    EmlFFT fft = { N_FFT / 2, fft_sin, fft_cos };
+    EmlAudioMel mel = { N_MELS, 0.0f, SAMPLE_RATE / 2.0f, N_FFT, SAMPLE_RATE };
+    EmlVector inout = { re, N_FFT }, temp = { tmp, N_FFT };
+    uint32_t i;
+    EmlError e = eml_fft_fill(fft, N_FFT);
+    for (i = 0; i < N_FFT; i++) { re[i] = 0.0f; }
+    for (i = 0; i < N_FFT; i++) { re[i] = (float)x[i] * (1.0f / 32768.0f); }
+    return (int32_t)e + (int32_t)eml_audio_melspectrogram(mel, fft, inout, temp);
+}
+
+int32_t eml_bench_iir_init(void)
+{
+    uint32_t i;
+    for (i = 0; i < 8u; i++) { iir_states[i] = 0.0f; }
+    return 0;
+}
+
+int32_t eml_bench_iir(const int16_t *x, uint32_t n)
+{
+    EmlIIR f = { 2, iir_states, 8, sos, 12 };
+    uint32_t i;
+    float acc = 0.0f;
+    for (i = 0; i < 8u; i++) { iir_states[i] = 0.0f; }
+    for (i = 0; i < n; i++) { acc += eml_iir_filter(f, (float)x[i]); }
+    return (int32_t)acc;
+}
+
+int main(void)
+{
+    volatile int run = 0;
+    board_init();
+    if (run) {
+        (void)eml_bench_fft(NULL, 256u);
+        (void)eml_bench_mel(NULL);
+        (void)eml_bench_iir(NULL, 0u);
+    }
+    return (int)(eml_bench_fft_init(256u) + eml_bench_mel_init() + eml_bench_iir_init());
+}
+"""
+
+
+def build_emlearn():
+    """emlearn's FFT / IIR / mel in a qemu_m0 image, or None when emlearn is absent."""
+    try:
+        import emlearn
+    except ImportError:
+        return None
+    out = build_dir() / "bench_dsp" / "emlearn"
+    out.mkdir(parents=True, exist_ok=True)
+    coeffs = ", ".join(codegen._fmt(v, "float") for v in np.asarray(SOS, dtype=np.float64).reshape(-1))
+    (out / "eml_bench.c").write_text(EML_C.replace("SOS_COEFFS", coeffs))
+    image = firmware.build(BOARD, [out / "eml_bench.c"], include_dirs=[Path(emlearn.includedir)],
+                           defines=["M_PI=3.14159265358979323846", f"SAMPLE_RATE={CFG.sample_rate}"],
+                           extra_cflags=["-w"], name="bench_emlearn")
     return image.elf
 
 
@@ -147,6 +274,53 @@ def flash(sizes, names) -> int:
     if missing:
         raise KeyError(f"symbols not in the ELF: {missing}")
     return sum(sizes[n] for n in names)
+
+
+def _har_window(rng) -> np.ndarray:
+    from emml.paths import data_dir
+
+    d = data_dir()
+    csv = None if d is None else d / "st_har_26hz" / "dataset" / "walking" / "walking_01_26Hz_4g_mg.csv"
+    if csv is not None and csv.is_file():
+        return np.loadtxt(csv, delimiter=",", dtype=np.int64)[:HAR.window].astype(np.int16)
+    return rng.normal(0, 500, (HAR.window, 3)).astype(np.int16)
+
+
+def measure_emlearn(rng, frame, iir_in, results) -> dict | str:
+    """emlearn's cycles for the same jobs; results[i]['emlearn_*'] filled in."""
+    elf = build_emlearn()
+    if elf is None:
+        return "not measured: emlearn is not installed (pip install emlearn==0.23.2)"
+    import emlearn
+
+    out = {"version": getattr(emlearn, "__version__", "0.23.2"), "results": {}}
+    limit = 200_000_000
+
+    def run(fn, args=()):
+        r = profile_function(elf, fn, args, max_instructions=limit)
+        assert r.return_value == 0 or fn == "eml_bench_iir", f"{fn} returned {r.return_signed}"
+        return r
+
+    by_what = {x["what"]: x for x in results}
+    for n in (256, 512):
+        x = rng.integers(-32768, 32768, n).astype(np.int16)
+        r, base = run("eml_bench_fft", (x, n)), run("eml_bench_fft_init", (n,))
+        what = f"{n}-point real FFT, q15"
+        out["results"][what] = {"cycles": r.cycles - base.cycles, "what": f"eml_fft_forward, {n}-point float complex "
+                                "(real input, zero imaginary part)"}
+    r, base = run("eml_bench_mel", (frame,)), run("eml_bench_mel_init")
+    what = next(w for w in by_what if "log-mel frame" in w)
+    out["results"][what] = {"cycles": r.cycles - base.cycles, "what": "eml_audio_melspectrogram, 512 float, "
+                            "40 HTK mels (Hann, FFT, power, mel; no log)"}
+    n = len(iir_in)
+    r, base = run("eml_bench_iir", (iir_in, n)), run("eml_bench_iir_init")
+    what = next(w for w in by_what if "biquad" in w)
+    out["results"][what] = {"cycles": round((r.cycles - base.cycles) / n, 1),
+                            "what": "eml_iir_filter, 2 float sections, per sample"}
+    for what, e in out["results"].items():
+        by_what[what]["emlearn_cycles"] = e["cycles"]
+        by_what[what]["ratio_to_emlearn"] = round(by_what[what]["cycles"] / e["cycles"], 4)
+    return out
 
 
 def main() -> int:
@@ -231,17 +405,41 @@ def main() -> int:
         "flash_note": "code + coefficients", "stack_bytes": r.stack_bytes,
     })
 
+    xyz = _har_window(rng)
+    scratch = np.zeros(HAR.scratch_len, np.int16)
+    feats = np.zeros(HAR.n_features, np.int32)
+    r = cyc("benchhar_features", (xyz, scratch, feats))
+    assert np.array_equal(r.buffers[2], HAR.features(xyz[None])[0]), "profiled HAR features differ"
+    results.append({
+        "what": f"HAR feature vector, {HAR.window} frames at {HAR.sample_rate:g} Hz "
+                f"({HAR.n_features} features, {HAR.fft_size}-pt FFT x 4)",
+        "cycles": r.cycles, "instructions": r.instructions,
+        "flash_bytes": flash(sizes, [s for s in ["emml_har_compute", "emml_har_check", "channel_features",
+                                                 "select_kth", "emml_fft_rfft_q15", "emml_isqrt_u64",
+                                                 "emml_isqrt_u32", "emml_clz32", "emml_gravity_init_q15",
+                                                 "emml_gravity_process_q15", "benchhar_twiddle", "benchhar_bands",
+                                                 "benchhar_har", "benchhar_features", "__aeabi_uldivmod",
+                                                 "__udivmoddi4", "__aeabi_lmul", "__muldi3"] if s in sizes]),
+        "flash_note": "code (incl. FFT, isqrt, 64-bit libgcc helpers) + twiddles + bands",
+        "stack_bytes": r.stack_bytes, "ram_bytes": 2 * HAR.scratch_len + 4 * HAR.n_features,
+    })
+
+    eml = measure_emlearn(rng, frame, xin, results)
+
     width = max(len(x["what"]) for x in results)
-    print(f"{'benchmark (Cortex-M0+ estimate, emml.profile)':<{width}}  {'cycles':>9}  {'flash B':>8}")
+    print(f"{'benchmark (Cortex-M0+ estimate, emml.profile)':<{width}}  {'cycles':>9}  {'flash B':>8}"
+          f"  {'emlearn':>10}  {'ratio':>6}")
     for x in results:
-        print(f"{x['what']:<{width}}  {x['cycles']:>9}  {x['flash_bytes']:>8}")
+        e = eml.get("results", {}).get(x["what"]) if isinstance(eml, dict) else None
+        extra = f"  {e['cycles']:>10}  {x['cycles'] / e['cycles']:>6.3f}" if e else ""
+        print(f"{x['what']:<{width}}  {x['cycles']:>9}  {x['flash_bytes']:>8}{extra}")
     out_path = repo_root() / "bench" / "results" / "dsp.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps({
         "board": BOARD, "cycle_model": "Cortex-M0+ estimate from emml.profile (ARMv6-M timing table, "
         "zero wait states, single-cycle multiplier)", "config": CFG.__dict__ | {"fmax": CFG.fmax},
         "results": results,
-        "emlearn": "not measured yet",
+        "emlearn": eml,
     }, indent=2, sort_keys=True) + "\n")
     print(f"wrote {out_path.relative_to(repo_root())}")
     return 0

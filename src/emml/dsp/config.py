@@ -134,6 +134,16 @@ class LogMelConfig:
         ]
         if self.n_mfcc:
             lines.append(f"extern const emml_mfcc_q15_t {name}_mfcc_q15;")
+        lines += [
+            f"extern const emml_logmel_q15_t {name}_logmel_q15; /* ready to use: no init needed */", "",
+            f"/* emml_logmel_init_q15 on the tables above: call once, EMML_OK expected. */",
+            f"emml_status_t {name}_check(void);",
+            f"/* frame[{P}_N_FFT] int16 -> out[{P}_N_MELS] Q8 dB; work[{P}_N_FFT] scratch (may be frame). */",
+            f"void {name}_logmel_frame(const int16_t *frame, int16_t *work, int16_t *out);",
+        ]
+        if self.n_mfcc:
+            lines += [f"/* logmel[{P}_N_MELS] Q8 dB -> out[{P}_N_MFCC], Q{P}_MFCC_OUT_FRAC dB. */",
+                      f"void {name}_mfcc(const int16_t *logmel, int16_t *out);"]
         if f32:
             lines += ["#if EMML_FLOAT_ENABLE", f"extern const emml_fft_table_f32_t {name}_fft_f32;",
                       f"extern const emml_window_f32_t {name}_window_f32;",
@@ -166,6 +176,20 @@ class LogMelConfig:
                                 f"orthonormal DCT-II, {self.n_mfcc} x {self.n_mels}, Q{frac}; output Q{out_frac} dB"),
                 f"const emml_mfcc_q15_t {name}_mfcc_q15 = {{ {self.n_mels}u, {self.n_mfcc}u, {shift}u, {name}_dct_q15 }};\n",
             ]
+        tn_ = self.fft_table_n or self.n_fft
+        parts.append(
+            f"const emml_logmel_q15_t {name}_logmel_q15 = {{\n"
+            f"    {{ {self.n_fft}u, {tn_ // self.n_fft}u, {name}_fft_q15_twiddle }}, &{name}_window_q15, &{name}_mel_q15, "
+            f"{self.floor_db_q8},\n}};\n\n"
+            f"emml_status_t {name}_check(void)\n{{\n    emml_logmel_q15_t lm;\n"
+            f"    return emml_logmel_init_q15(&lm, &{name}_fft_q15, &{name}_window_q15, &{name}_mel_q15, "
+            f"{self.floor_db_q8});\n}}\n\n"
+            f"void {name}_logmel_frame(const int16_t *frame, int16_t *work, int16_t *out)\n{{\n"
+            f"    emml_logmel_frame_q15(&{name}_logmel_q15, frame, work, out);\n}}\n"
+        )
+        if self.n_mfcc:
+            parts.append(f"void {name}_mfcc(const int16_t *logmel, int16_t *out)\n{{\n"
+                         f"    emml_mfcc_q15(&{name}_mfcc_q15, logmel, out);\n}}\n")
         if f32:
             _, _, values = _mel.sparse_bands(self.filterbank())
             wf = np.concatenate(values) if values else np.zeros(0)

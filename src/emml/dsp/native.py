@@ -255,3 +255,45 @@ class LogMelNative:
         for i in range(len(logmel)):
             self.lib.emml_mfcc_f32(self._mfcc_f32, ptr(logmel[i]), ptr(out[i]))
         return out
+
+
+class HarNative:
+    """The generated C of a HarConfig compiled with lib/emml for the host:
+    runs emml_har_compute (through the generated <name>_features) and
+    emml_har_to_f32."""
+
+    def __init__(self, config, name: str = "harcfg", sanitize: bool = False):
+        from pathlib import Path
+
+        from emml.paths import build_dir
+
+        self.config = config
+        out = Path(build_dir()) / "dsp_gen" / f"har_{config.digest()}"
+        config.write_c(name, out)
+        self.lib = C.CDLL(str(compile_c([out / f"{name}.c"], output_name=f"{name}_{config.digest()}",
+                                        shared=True, include_dirs=[out], sanitize=sanitize)))
+        self._name = name
+        self._cfg = _sym(self.lib, f"{name}_har")
+        st = getattr(self.lib, f"{name}_check")()
+        if st != 0:
+            raise ValueError(f"{name}_check returned {st}")
+        self.n_features = self.lib.emml_har_n_features(self._cfg)
+        if self.n_features != config.n_features:
+            raise ValueError(f"C has {self.n_features} features, the config {config.n_features}")
+
+    def features(self, windows) -> np.ndarray:
+        n = self.config.window
+        w = np.ascontiguousarray(windows, dtype=np.int16).reshape(-1, n * 3)
+        out = np.zeros((len(w), self.n_features), np.int32)
+        scratch = np.zeros(self.config.scratch_len, np.int16)
+        fn = getattr(self.lib, f"{self._name}_features")
+        for i in range(len(w)):
+            fn(ptr(w[i]), ptr(scratch), ptr(out[i]))
+        return out
+
+    def to_f32(self, features) -> np.ndarray:
+        f = np.ascontiguousarray(features, dtype=np.int32).reshape(-1, self.n_features)
+        out = np.zeros(f.shape, np.float32)
+        for i in range(len(f)):
+            self.lib.emml_har_to_f32(self._cfg, ptr(f[i]), ptr(out[i]))
+        return out
