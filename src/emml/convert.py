@@ -28,7 +28,7 @@ def _classical() -> Converter:
 
 
 def _nn() -> Converter:
-    from emml import nn  # MLPClassifier/MLPRegressor, Keras, .tflite (TensorFlow imported lazily)
+    from emml import nn  # MLP, Keras models, .tflite files
 
     return ("nn", nn.supports, nn.convert)
 
