@@ -19,8 +19,14 @@ def convert(
     leaf_values: str = "auto",
     X_calibration: Any = None,
     target: str = "cortex-m0plus",
+    layout: str = "auto",
 ) -> TreeModel:
-    """Convert a fitted tree estimator; see emml.convert for the options."""
+    """Convert a fitted tree estimator; see emml.convert for the options.
+
+    layout (method="table"): "bytes" (byte-aligned nodes walked by a walker
+    generated for this model: fastest), "packed" (bit-stream nodes walked by
+    the emml_trees runtime: smallest), or "auto" (bytes unless that makes the
+    model data more than 25% larger, or a field needs more than 16 bits)."""
     from emml.trees.quantize import make_quantizer
     from emml.trees.select import choose_method
 
@@ -29,5 +35,5 @@ def convert(
     ens = read(estimator, allow_nan=bool(allow_nan))
     quant = make_quantizer(ens, dtype, X_calibration) if dtype != "float32" else None
     if method == "auto":
-        return choose_method(ens, dtype, quant, leaf_values, target)
-    return TreeModel(ens, method=method, dtype=dtype, quantizer=quant, leaf_values=leaf_values)
+        return choose_method(ens, dtype, quant, leaf_values, target, layout)
+    return TreeModel(ens, method=method, dtype=dtype, quantizer=quant, leaf_values=leaf_values, layout=layout)

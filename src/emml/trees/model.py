@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 import numpy as np
 
 import emml
 from emml.model import Model, UnsupportedError
-from emml.trees import encode
+from emml.trees import encode, fast
 from emml.trees.ir import Ensemble
 
 DTYPES = ("float32", "int16", "int8", "uint8")
@@ -63,7 +64,7 @@ class TreeModel(Model):
     """A tree ensemble converted to emml's table-driven or inline C."""
 
     def __init__(self, ens: Ensemble, method: str, dtype: str = "float32", quantizer: Any = None,
-                 leaf_values: str = "auto", source_digest: str | None = None) -> None:
+                 leaf_values: str = "auto", source_digest: str | None = None, layout: str = "auto") -> None:
         super().__init__()
         if method not in ("table", "inline"):
             raise UnsupportedError(f"method={method!r} is not supported for trees; use 'table', 'inline' or 'auto'")
@@ -74,6 +75,8 @@ class TreeModel(Model):
                 f"{ens.estimator} with NaN support cannot take quantized {dtype} features (an integer has no NaN); "
                 "use dtype='float32', or impute missing values before converting"
             )
+        if layout not in ("auto", "bytes", "packed"):
+            raise UnsupportedError(f"layout={layout!r} is not supported; use 'auto', 'bytes' or 'packed'")
         if leaf_values not in ("auto", "uint8"):
             raise UnsupportedError(f"leaf_values={leaf_values!r}: use 'auto' (exact) or 'uint8' (8-bit probabilities)")
         if leaf_values == "uint8" and ens.kind != "proba":
@@ -87,13 +90,18 @@ class TreeModel(Model):
         self.classes_ = ens.classes
         self.leaves = encode.encode_leaves(ens, leaf_values)
         self.table = encode.encode_table(ens, self.leaves, dtype, quantizer)
-        if method == "table" and dtype != "float32" and self.table.widths["node"] > 32:
+        self.leaf_arrays = fast.leaf_arrays(self.leaves, ens.n_outputs, ens.row_width)
+        self.layout = self._choose_layout(layout) if method == "table" else "code"
+        self.bytes_layout = fast.encode_bytes(self.table, dtype) if self.layout == "bytes" else None
+        if self.layout == "packed" and dtype != "float32" and self.table.widths["node"] > 32:
             raise UnsupportedError(
                 f"{ens.estimator}: {self.table.widths['node']}-bit nodes are too wide for the quantized "
                 "table walkers (max 32); use dtype='float32' or method='inline'"
             )
         self.source_digest = source_digest or ensemble_digest(ens)
         self.options = {"method": method, "dtype": dtype, "allow_nan": ens.allow_nan, "leaf_values": leaf_values}
+        if method == "table":
+            self.options["layout"] = self.layout if layout == self.layout else f"{layout}->{self.layout}"
         if ens.task == "regressor":
             self.n_outputs = ens.n_outputs
             self.entry_points = ("regress",)
@@ -111,8 +119,25 @@ class TreeModel(Model):
     def n_decision(self) -> int:
         return self.ens.n_decision
 
-    def data_sizes(self) -> dict[str, int]:
-        """Bytes of each const array (table method includes the node tables)."""
+    def _choose_layout(self, layout: str) -> str:
+        """"bytes" (byte-aligned nodes, model-specialised walker) or "packed"
+        (bit stream, the emml_trees runtime walker)."""
+        why = fast.why_not_bytes(self.table)
+        if layout == "packed":
+            return "packed"
+        if layout == "bytes":
+            if why:
+                raise UnsupportedError(f"{self.ens.estimator}: layout='bytes' does not fit this model ({why}); "
+                                       "use layout='packed' or 'auto'")
+            return "bytes"
+        if why:
+            return "packed"
+        bl = fast.encode_bytes(self.table, self.dtype)
+        as_bytes = sum(bl.sizes().values()) + sum(self.leaf_arrays.sizes().values())
+        as_packed = sum(self._packed_sizes().values())
+        return "bytes" if as_bytes <= fast.AUTO_MAX_GROWTH * as_packed else "packed"
+
+    def _packed_sizes(self) -> dict[str, int]:
         t = self.table
         sizes: dict[str, int] = {}
         if self.method == "table":
@@ -126,6 +151,14 @@ class TreeModel(Model):
         else:
             sizes["values"] = 4 * self.leaves.values.size
         sizes["struct"] = 88
+        return sizes
+
+    def data_sizes(self) -> dict[str, int]:
+        """Bytes of each const array (table method includes the node tables)."""
+        if self.layout == "packed":
+            return self._packed_sizes()
+        sizes = dict(self.bytes_layout.sizes()) if self.layout == "bytes" else {}
+        sizes.update(self.leaf_arrays.sizes())
         return sizes
 
     def bytes_per_decision_node(self) -> float:
@@ -148,6 +181,67 @@ class TreeModel(Model):
         )
 
     def _arrays(self, name: str) -> list[dict[str, Any]]:
+        arrays = self._packed_arrays() if self.layout == "packed" else self._fast_arrays()
+        q = self.quantizer
+        if q is not None and not q.integer:
+            for key, vals, what in (("quant_inv_scale", q.inv_scale, "1 / scale"), ("quant_zero", q.zero, "zero point")):
+                arrays.append({"name": key, "ctype": "float", "length": len(vals),
+                               "comment": f"{len(vals)} features: affine quantizer {what} ({q.dtype})",
+                               "lines": _float_lines(vals)})
+        return arrays
+
+    def _fast_arrays(self) -> list[dict[str, Any]]:
+        """Arrays of the byte layout (table) or of inline code (leaf tables only)."""
+        arrays: list[dict[str, Any]] = []
+        bl, la = self.bytes_layout, self.leaf_arrays
+
+        def add(key: str, ctype: str, values: np.ndarray, comment: str, fmt: str = "{}u", per_line: int = 8) -> None:
+            arrays.append({"name": key, "ctype": ctype, "length": len(values), "comment": comment,
+                           "lines": _int_lines(values, fmt, per_line)})
+
+        if bl is not None:
+            t, w = self.table, self.table.widths
+            arrays.append({
+                "name": "nodes", "ctype": "uint8_t", "length": len(bl.nodes),
+                "comment": f"{t.n_nodes} decision nodes x {bl.node_bytes} bytes, preorder per tree, one per line: "
+                           f"{bl.describe()} (head = kind:2{' nan_left:1' if w['nan'] else ''} "
+                           f"feature:{w['feature']})",
+                "lines": [", ".join(f"0x{int(b):02x}" for b in bl.nodes[i:i + bl.node_bytes]) + ","
+                          for i in range(0, len(bl.nodes), bl.node_bytes)],
+            })
+            add("roots", bl.root_ctype, bl.roots, f"{len(bl.roots)} trees: byte offset of the root node")
+            what = ("signed order keys (emml_trees_skey) of the largest float32 <= each float64 threshold"
+                    if self.dtype == "float32" else f"floor of each threshold in the {self.dtype} input domain")
+            vals = t.threshold_values
+            lines = []
+            for k, v in zip(bl.thresholds, vals):
+                shown = c_float(v) if self.dtype == "float32" else str(int(v))
+                lines.append(f"{_signed_literal(int(k))}, /* {shown} */" if self.dtype == "float32"
+                             else f"{int(k)},")
+            arrays.append({"name": "thresholds", "ctype": bl.threshold_ctype, "length": len(bl.thresholds),
+                           "comment": f"{len(bl.thresholds)} thresholds, sorted, deduplicated: {what}",
+                           "lines": lines})
+            add("pairs", bl.pair_ctype, bl.pairs, f"{len(bl.pairs) // 2} leaf pairs (left, right leaf reference)")
+        if not la.onehot:
+            arrays.append({"name": "values", "ctype": "float", "length": la.values.size,
+                           "comment": f"{la.values.shape[0]} leaf rows x {la.values.shape[1]} float32",
+                           "lines": _float_lines(la.values)})
+        elif la.n_rows:
+            add("offsets", la.offset_ctype, la.offsets,
+                f"{la.n_rows} probability rows: first entry of each (leaf refs 0..{la.n_classes - 1} are one-hot)")
+            one = f"1.0 == 1 << {la.frac_bits}"
+            if la.entries is not None:
+                digits = {"uint8_t": 2, "uint16_t": 4, "uint32_t": 8}[la.entry_ctype]
+                add("entries", la.entry_ctype, la.entries,
+                    f"{len(la.entries)} sparse entries: value << {la.class_bits} | class (value: fixed point, {one})",
+                    "0x{:0%dx}u" % digits, 6)
+            else:
+                add("entry_class", la.entry_class_ctype, la.entry_class, f"{len(la.entry_class)} entries: class")
+                add("entry_value", fast.unsigned_type(int(la.entry_value.max()))[0], la.entry_value,
+                    f"{len(la.entry_value)} entries: value (fixed point, {one})")
+        return arrays
+
+    def _packed_arrays(self) -> list[dict[str, Any]]:
         t, lv, w = self.table, self.leaves, self.table.widths
         arrays = []
 
@@ -156,16 +250,15 @@ class TreeModel(Model):
             arrays.append({"name": key, "ctype": "uint32_t", "length": len(data), "comment": comment,
                            "lines": _word_lines(data)})
 
-        if self.method == "table":
-            stream("nodes", f"{t.n_nodes} decision nodes x {w['node']} bits, preorder per tree: "
-                            f"kind:2{' nan_left:1' if w['nan'] else ''} feature:{w['feature']} "
-                            f"threshold:{w['threshold']} child:{w['child']}")
-            stream("roots", f"{len(t.roots)} tree roots x {w['root']} bits")
-            thr_comment = f"{len(t.thresholds)} threshold order keys (sorted, deduplicated); values: " + (
-                "largest float32 <= each float64 threshold" if self.dtype == "float32"
-                else f"floor of each threshold in the {self.dtype} input domain")
-            arrays.append({"name": "thresholds", "ctype": "uint32_t", "length": len(t.thresholds),
-                           "comment": thr_comment, "lines": self._threshold_lines()})
+        stream("nodes", f"{t.n_nodes} decision nodes x {w['node']} bits, preorder per tree: "
+                        f"kind:2{' nan_left:1' if w['nan'] else ''} feature:{w['feature']} "
+                        f"threshold:{w['threshold']} child:{w['child']}")
+        stream("roots", f"{len(t.roots)} tree roots x {w['root']} bits")
+        thr_comment = f"{len(t.thresholds)} threshold order keys (sorted, deduplicated); values: " + (
+            "largest float32 <= each float64 threshold" if self.dtype == "float32"
+            else f"floor of each threshold in the {self.dtype} input domain")
+        arrays.append({"name": "thresholds", "ctype": "uint32_t", "length": len(t.thresholds),
+                       "comment": thr_comment, "lines": self._threshold_lines()})
         if len(t.pairs):
             stream("pairs", f"{len(t.pairs)} leaf pairs x 2 x {w['leaf']} bits (left, right)")
         if lv.onehot and len(lv.entry_class):
@@ -177,12 +270,6 @@ class TreeModel(Model):
             arrays.append({"name": "values", "ctype": "float", "length": lv.values.size,
                            "comment": f"{lv.values.shape[0]} leaf rows x {lv.values.shape[1]} float32",
                            "lines": _float_lines(lv.values)})
-        q = self.quantizer
-        if q is not None and not q.integer:
-            for key, vals, what in (("quant_inv_scale", q.inv_scale, "1 / scale"), ("quant_zero", q.zero, "zero point")):
-                arrays.append({"name": key, "ctype": "float", "length": len(vals),
-                               "comment": f"{len(vals)} features: affine quantizer {what} ({q.dtype})",
-                               "lines": _float_lines(vals)})
         return arrays
 
     def _threshold_lines(self) -> list[str]:
@@ -295,36 +382,40 @@ class TreeModel(Model):
     def _sum_function(self, name: str, xtype: str, suffix: str) -> str:
         e, lv = self.ens, self.leaves
         acc_t = "uint32_t" if lv.onehot else "float"
-        if self.method == "table" and xtype == "float" and (e.allow_nan or self.table.widths["node"] > 32):
-            xwalk = "emml_trees_walk_any"
-        else:
-            xwalk = "emml_trees_walk"
-        walk = {"float": xwalk, "int16_t": "emml_trees_walk_i16", "int8_t": "emml_trees_walk_i8",
-                "uint8_t": "emml_trees_walk_u8"}[xtype]
         lines = [f"static void {name}_sum{suffix}(const {xtype} *x, {acc_t} *acc)", "{"]
         cyclic = not lv.onehot and e.row_width != e.n_outputs
-        if self.method == "table":
+        loop = self.layout in ("packed", "bytes")
+        if loop:
             lines.append("    uint32_t t;")
             if cyclic:
                 lines.append("    uint32_t k = 0;")
         if lv.onehot:
-            lines += [f"    uint32_t i;", f"    for (i = 0; i < {e.n_outputs}u; i++)", "        acc[i] = 0;"]
+            lines += ["    uint32_t i;", f"    for (i = 0; i < {e.n_outputs}u; i++)", "        acc[i] = 0;"]
         else:
             for k in range(e.n_outputs):
                 lines.append(f"    acc[{k}] = {c_float(e.base[k])};")
-        add = "emml_trees_add_proba" if lv.onehot else "emml_trees_add_values"
-        if self.method == "table":
+        target = "acc + k" if cyclic else "acc"
+        if self.layout == "packed":
+            if xtype == "float" and (e.allow_nan or self.table.widths["node"] > 32):
+                walk = "emml_trees_walk_any"
+            else:
+                walk = {"float": "emml_trees_walk", "int16_t": "emml_trees_walk_i16", "int8_t": "emml_trees_walk_i8",
+                        "uint8_t": "emml_trees_walk_u8"}[xtype]
+            add = "emml_trees_add_proba" if lv.onehot else "emml_trees_add_values"
             lines.append(f"    for (t = 0; t < {e.n_trees}u; t++) {{")
-            target = "acc + k" if cyclic else "acc"
             lines.append(f"        {add}(&{name}_model, {walk}(&{name}_model, t, x), {target});")
+        elif self.layout == "bytes":
+            lines.append(f"    for (t = 0; t < {e.n_trees}u; t++) {{")
+            lines.append(f"        {name}_add_leaf({name}_walk(x, {name}_roots[t]), {target});")
+        else:
+            for ti, tr in enumerate(e.trees):
+                tgt = f"acc + {tr.output}" if cyclic and tr.output else "acc"
+                lines.append(f"    {name}_add_leaf({name}_tree_{ti}{suffix}(x), {tgt});")
+        if loop:
             if cyclic:
                 lines.append(f"        if (++k == {e.n_outputs}u)")
                 lines.append("            k = 0;")
             lines.append("    }")
-        else:
-            for ti, tr in enumerate(e.trees):
-                target = f"acc + {tr.output}" if cyclic and tr.output else "acc"
-                lines.append(f"    {add}(&{name}_model, {name}_tree_{ti}{suffix}(x), {target});")
         lines.append("}")
         return "\n".join(lines)
 
@@ -364,7 +455,7 @@ class TreeModel(Model):
                 op = ">=" if e.params.get("binary_ge") else ">"
                 body_pred = ["    float acc[1];", *pred_checks, sum_call, f"    return acc[0] {op} 0.0f ? 1 : 0;"]
                 body_proba = ["    float acc[1];", *head_checks, *out_checks, sum_call,
-                              "    out[1] = 1.0f / (1.0f + expf(-acc[0]));",
+                              "    out[1] = emml_sigmoidf(acc[0]);",
                               "    out[0] = 1.0f - out[1];", "    return EMML_OK;"]
             elif post == "softmax":
                 body_pred = [f"    float acc[{N}];", *pred_checks, sum_call,
@@ -372,7 +463,7 @@ class TreeModel(Model):
                 body_proba = [f"    float acc[{N}];", "    float top, total = 0.0f;", "    int32_t k;",
                               *head_checks, *out_checks, sum_call,
                               f"    top = acc[emml_trees_argmax_f32(acc, {N}u)];",
-                              f"    for (k = 0; k < {N}; k++) {{", "        out[k] = expf(acc[k] - top);",
+                              f"    for (k = 0; k < {N}; k++) {{", "        out[k] = emml_expf(acc[k] - top);",
                               "        total += out[k];", "    }",
                               f"    for (k = 0; k < {N}; k++)", "        out[k] /= total;", "    return EMML_OK;"]
             else:
@@ -408,7 +499,7 @@ class TreeModel(Model):
             if den == 0:
                 score = ["    out[0] = -1.0f;"]
             else:
-                score = [f"    out[0] = -exp2f(-acc[0] / {c_float(den)});"]
+                score = [f"    out[0] = -emml_expf(-acc[0] * {c_float(math.log(2.0) / den)}); /* -2^(-depth / c(n)) */"]
             body_score = ["    float acc[1];", *head_checks, *out_checks, sum_call, *score, "    return EMML_OK;"]
             defs.append("\n".join([sig_pred, "{", *body_pred, "}"]))
             defs.append("\n".join([sig_rows("regress"), "{", *body_score, "}"]))
@@ -456,11 +547,16 @@ class TreeModel(Model):
             tree_fns = [self._inline_tree(name, ti, xtype) for ti in range(self.ens.n_trees)]
             tree_fns = [fn.replace(f"{name}_tree_{ti}(", f"{name}_tree_{ti}{suffix}(", 1)
                         for ti, fn in enumerate(tree_fns)]
+        if self.layout != "packed":
+            helpers = [fast.add_leaf_c(name, self.leaf_arrays)]
+            if self.layout == "bytes":
+                helpers.append(fast.walker_c(name, self.bytes_layout, xtype, self.ens.allow_nan))
+            tree_fns = helpers + tree_fns
         defs, decls, docs = self._entries(name, xtype, suffix)
         if self.dtype != "float32":
             d2, dc2, do2 = self._float_wrappers(name)
             defs, decls, docs = defs + d2, decls + dc2, docs + do2
-        needs_math = any(s in "".join(defs) for s in ("expf(", "exp2f("))
+        needs_math = any(s in "".join(defs) for s in ("emml_expf(", "emml_sigmoidf("))
         acc_bytes = 4 * self.ens.n_outputs
         ctx = {
             "provenance": self._provenance(),
@@ -483,7 +579,7 @@ class TreeModel(Model):
             "doc_lines": docs,
             "declarations": decls,
             "arrays": arrays,
-            "struct_fields": self._struct(name, arrays),
+            "struct_fields": self._struct(name, arrays) if self.layout == "packed" else [],
             "tree_functions": tree_fns,
             "sum_function": self._sum_function(name, xtype, suffix),
             "entry_functions": defs,
@@ -503,6 +599,11 @@ class TreeModel(Model):
             else:
                 out.append(self.quantizer.threshold_ints(th, t.feature[t.feature >= 0]).astype(np.float64))
         return out
+
+
+def _signed_literal(v: int) -> str:
+    """An int32_t literal; INT32_MIN has no literal of its own in C."""
+    return "(-2147483647 - 1)" if v == -(1 << 31) else str(v)
 
 
 def _float32_ceil(v: float) -> np.float32:

@@ -1,0 +1,120 @@
+/*
+ * trees_app - runs a generated tree model (tree_model.h / tree_model.c,
+ * written by emml.convert(...).save(dir, "tree_model")) on rows of features
+ * streamed over the console UART; tests/firmware/test_trees_firmware.py
+ * compares its answers with Model.predict on the host and scikit-learn.
+ *
+ * Input, one line per row: TREE_MODEL_N_FEATURES float32 values, each as the
+ * 8 lower-case hex digits of its IEEE-754 bits, separated by one space
+ * (exact, and no float parsing needed: RV32E builds have no libc).
+ * A line "end" (or the end of input) stops.
+ *
+ * Output (console newline "\r\n"):
+ *   ready features=<n> classes=<n>
+ *   row <i> class <k> proba <8 hex digits: bits of the float32 probability of k>
+ *   row <i> error <reason>                 a malformed line
+ *   done rows=<n>
+ * then main returns 0 (QEMU's exit status).
+ */
+#include "board.h"
+#include "console.h"
+#include "tree_model.h"
+
+#define LINE_MAX (TREE_MODEL_N_FEATURES * 9 + 16)
+
+static char line[LINE_MAX];
+static float features[TREE_MODEL_N_FEATURES];
+static float proba[TREE_MODEL_N_OUTPUTS];
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static float float_from_bits(uint32_t u)
+{
+    union {
+        uint32_t u;
+        float f;
+    } v;
+    v.u = u;
+    return v.f;
+}
+
+static uint32_t bits_of(float f)
+{
+    union {
+        float f;
+        uint32_t u;
+    } v;
+    v.f = f;
+    return v.u;
+}
+
+/* Parse TREE_MODEL_N_FEATURES hex words; 0 on success. */
+static int parse_row(const char *s, float *x)
+{
+    int32_t i, k;
+    for (i = 0; i < TREE_MODEL_N_FEATURES; i++) {
+        uint32_t u = 0;
+        if (i > 0 && *s++ != ' ')
+            return -1;
+        for (k = 0; k < 8; k++) {
+            int d = hex_digit(*s++);
+            if (d < 0)
+                return -1;
+            u = (u << 4) | (uint32_t)d;
+        }
+        x[i] = float_from_bits(u);
+    }
+    return *s == '\0' ? 0 : -1;
+}
+
+static int is_end(const char *s)
+{
+    return s[0] == 'e' && s[1] == 'n' && s[2] == 'd' && s[3] == '\0';
+}
+
+int main(void)
+{
+    int32_t rows = 0;
+    board_init();
+    console_puts("ready features=");
+    console_put_int(TREE_MODEL_N_FEATURES);
+    console_puts(" classes=");
+    console_put_int(TREE_MODEL_N_CLASSES);
+    console_newline();
+    for (;;) {
+        int32_t k;
+        int32_t n = console_read_line(line, sizeof line);
+        if (n < 0 || is_end(line))
+            break;
+        console_puts("row ");
+        console_put_int(rows++);
+        if (n >= (int32_t)sizeof line || parse_row(line, features) != 0) {
+            console_puts(" error malformed");
+            console_newline();
+            continue;
+        }
+        k = tree_model_predict(features, TREE_MODEL_N_FEATURES);
+        if (k < 0 || tree_model_predict_proba(features, TREE_MODEL_N_FEATURES, proba, TREE_MODEL_N_OUTPUTS) != EMML_OK) {
+            console_puts(" error status ");
+            console_put_int(k);
+            console_newline();
+            continue;
+        }
+        console_puts(" class ");
+        console_put_int(k);
+        console_puts(" proba ");
+        console_put_hex(bits_of(proba[k]), 8);
+        console_newline();
+    }
+    console_puts("done rows=");
+    console_put_int(rows);
+    console_newline();
+    return 0;
+}
