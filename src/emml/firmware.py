@@ -16,7 +16,6 @@ Flags come from emml.boards (the board JSON is the single source of truth).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Sequence
 
 from emml import boards
+from emml.host import header_files, input_digest, runtime_sources
 from emml.paths import boards_dir, build_dir, repo_root, runtime_dir
 
 STRICT_CFLAGS = ("-Wall", "-Wextra", "-Wconversion", "-pedantic", "-Werror")
@@ -103,15 +103,6 @@ def link_flags(board: str) -> list[str]:
     return [*extra, _libgcc(b)]
 
 
-def _digest(files: Sequence[Path], args: Sequence[str]) -> str:
-    h = hashlib.sha256()
-    for f in files:
-        h.update(str(f).encode() + b"\0" + f.read_bytes())
-    for a in args:
-        h.update(b"\0" + a.encode())
-    return h.hexdigest()[:16]
-
-
 def build(
     board: str,
     sources: Sequence[Path | str],
@@ -130,7 +121,7 @@ def build(
     cc = b.toolchain_prefix + "gcc"
     app = [Path(s).resolve() for s in sources]
     board_files = board_sources(board)
-    lib_files = sorted((runtime_dir() / "src").glob("*.c"))
+    lib_files = runtime_sources()
     incs = [Path(i).resolve() for i in include_dirs] + [
         boards_dir() / "common", boards_dir() / board, runtime_dir() / "include"
     ]
@@ -141,9 +132,8 @@ def build(
     lflags = [*b.cflags, *OPTIMIZE_CFLAGS, "-nostartfiles", "-Wl,--gc-sections", *ldflags]
 
     if out_dir is None:
-        headers = sorted(h for d in incs if d.is_dir() for h in d.rglob("*.h"))
-        key = _digest(
-            [*app, *board_files, *lib_files, *headers, script], [cc, *cflags, *cppflags, *lflags]
+        key = input_digest(
+            [*app, *board_files, *lib_files, *header_files(incs), script], [cc, *cflags, *cppflags, *lflags]
         )
         out = build_dir() / "firmware" / board / key
         image = FirmwareImage(board, out / f"{name}.elf", out / f"{name}.map")

@@ -36,7 +36,8 @@ def runtime_sources() -> list[Path]:
     return sorted((runtime_dir() / "src").glob("*.c"))
 
 
-def _digest(paths: Iterable[Path], args: Sequence[str]) -> str:
+def input_digest(paths: Iterable[Path], args: Sequence[str]) -> str:
+    """Cache key of a build: every input file's path and bytes, and the command."""
     h = hashlib.sha256()
     for p in paths:
         h.update(str(p).encode())
@@ -46,7 +47,8 @@ def _digest(paths: Iterable[Path], args: Sequence[str]) -> str:
     return h.hexdigest()[:20]
 
 
-def _header_files(include_dirs: Sequence[Path]) -> list[Path]:
+def header_files(include_dirs: Sequence[Path]) -> list[Path]:
+    """Every header under the include folders: a build depends on all of them."""
     files: list[Path] = []
     for d in include_dirs:
         files.extend(sorted(Path(d).rglob("*.h")))
@@ -78,7 +80,7 @@ def compile_c(
         args += SANITIZE_CFLAGS
     if shared:
         args += ["-shared", "-fPIC"]
-    key = _digest(srcs + _header_files(incs), args)
+    key = input_digest(srcs + header_files(incs), args)
     out_dir = build_dir() / "host" / key
     suffix = ".so" if shared else ""
     out = out_dir / f"{output_name}{suffix}"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from emml.runtime import minor_version_guard
+
 from . import codegen
 from . import fft as _fft
 from . import fixedpoint as fx
@@ -31,15 +33,6 @@ MAX_LEN = 1024
 MAX_BANDS = 32
 INT32_MAX = 2**31 - 1
 DEFAULT_BANDS = ((0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, 8.0), (8.0, 13.0))
-
-
-def _guard(prefix: str) -> str:
-    return (
-        "#include \"emml/config.h\"\n"
-        "#if EMML_VERSION_MAJOR != 0 || EMML_VERSION_MINOR != 1\n"
-        f"#error \"{prefix}: generated for emml 0.1; regenerate it for this runtime\"\n"
-        "#endif\n"
-    )
 
 
 @dataclass(frozen=True)
@@ -305,7 +298,7 @@ class HarConfig:
             f"{self.sample_rate:g} Hz, gravity {self.gravity}, {self.fft_size}-point FFT.",
             " * Features (int32; float value = int32 x scale, see emml/features.h):",
             table, " */",
-            f"#ifndef {P}_HAR_H", f"#define {P}_HAR_H", "", _guard(name),
+            f"#ifndef {P}_HAR_H", f"#define {P}_HAR_H", "", minor_version_guard(name),
             '#include "emml/features.h"', "",
             f"#define {P}_WINDOW {self.window}u",
             f"#define {P}_N_FFT {self.fft_size}u",

@@ -14,6 +14,7 @@ import numpy as np
 
 import emml
 from emml.model import Model, UnsupportedError
+from emml.runtime import runtime_version
 
 #: C entry-point argument lists, by kind
 SIG_PRED = "int32_t {fn}(const {xt} *x, int32_t n_features)"
@@ -115,18 +116,6 @@ def digest_arrays(kind: str, arrays: Sequence[Any], extra: Any = ()) -> str:
         h.update(repr((a.dtype.str, a.shape)).encode())
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def runtime_version() -> tuple[int, int, int]:
-    import re
-
-    from emml.paths import runtime_dir
-
-    text = (runtime_dir() / "include" / "emml" / "config.h").read_text()
-    got = [re.search(rf"#define EMML_VERSION_{p} (\d+)", text) for p in ("MAJOR", "MINOR", "PATCH")]
-    if not all(got):
-        raise RuntimeError("cannot read the runtime version from lib/emml/include/emml/config.h")
-    return tuple(int(m.group(1)) for m in got)  # type: ignore[return-value]
 
 
 def check_float_input(X: np.ndarray, what: str = "X") -> None:

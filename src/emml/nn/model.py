@@ -12,6 +12,7 @@ import numpy as np
 import emml
 from emml.model import Model, UnsupportedError
 from emml.nn.ir import ACTS, Layer, Net
+from emml.runtime import runtime_version
 
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
 
@@ -285,7 +286,7 @@ class NNModel(Model):
             "arena_bytes": plan.arena_bytes, "arena_elems": arena_elems, "n_in": net.n_in, "n_out": net.n_out,
             "n_outputs": self.n_outputs, "task": net.task, "output": net.output,
             "n_classes": len(net.classes) if net.classes is not None else 0,
-            "version": (emml.__version__.split(".") + ["0", "0"])[:3],
+            "version": runtime_version(),
             "in_offset": plan.offsets[0] if q8 else 0,
             "summary": self.summary().splitlines(), "in_shape": net.in_shape, "out_shape": net.out_shape,
             "source": net.source, "stack_note": "",

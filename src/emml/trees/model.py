@@ -10,6 +10,7 @@ import numpy as np
 
 import emml
 from emml.model import Model, UnsupportedError
+from emml.runtime import runtime_version
 from emml.trees import encode, fast
 from emml.trees.ir import Ensemble
 
@@ -562,7 +563,7 @@ class TreeModel(Model):
             "provenance": self._provenance(),
             "name": name,
             "NAME": name.upper(),
-            "version": (emml_version()),
+            "version": runtime_version(),
             "n_features": self.n_features,
             "n_outputs": self.n_outputs,
             "n_classes": len(self.classes_) if self.classes_ is not None else 0,
@@ -611,13 +612,3 @@ def _float32_ceil(v: float) -> np.float32:
     if float(f) < v:
         f = np.nextafter(f, np.float32(np.inf))
     return f
-
-
-def emml_version() -> tuple[int, int, int]:
-    """The runtime version in lib/emml/include/emml/config.h."""
-    from emml.paths import runtime_dir
-    import re
-
-    text = (runtime_dir() / "include" / "emml" / "config.h").read_text()
-    parts = [int(re.search(rf"#define EMML_VERSION_{p} (\d+)", text).group(1)) for p in ("MAJOR", "MINOR", "PATCH")]
-    return parts[0], parts[1], parts[2]
