@@ -44,6 +44,7 @@ def main() -> int:
     for line in dut.lines:
         print(f"   | {line}")
     print(f"   exit status {status}")
+    print("   (cycles= is SysTick under QEMU's virtual clock: not a cycle count; `emml profile` gives estimates)")
 
     print("\n== flash and RAM (static + reserved stack) per board, against the chip's real limits")
     print(f"   {'board':<11} {'flash used':>10} {'of':>9} {'RAM used':>9} {'of':>8}  fits")
