@@ -174,6 +174,8 @@ if board.get("build.mcu", "") == "rp2040":
         import importlib.util  # pylint: disable=import-outside-toplevel
 
         path = os.path.join(project_dir, "src", "emml", "uf2.py")
+        if not os.path.isfile(path):  # an app's own project (apps/<app>/platformio.ini)
+            path = os.path.join(os.path.dirname(boards_dir), "src", "emml", "uf2.py")
         spec = importlib.util.spec_from_file_location("emml_uf2", path)
         uf2 = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = uf2  # its dataclasses look themselves up there
