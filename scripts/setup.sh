@@ -12,12 +12,15 @@ APT_PACKAGES=(
     qemu-system-arm qemu-system-misc            # emulated boards
     clang libclang-rt-14-dev                    # second host compiler (+ its sanitizer runtime) for strict and ASan/UBSan builds
     python3-venv
+    firmware-microbit-micropython               # MicroPython for the micro:bit, run in QEMU by the MicroPython tests
 )
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# MicroPython's WebAssembly port runs under Node.js: Debian's, only when the machine has none
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
     echo "setup: installing Debian packages: ${missing[*]}"
     SUDO=""
@@ -40,6 +43,15 @@ if [ ! -f "$stamp" ]; then
     fi
     rm -f .venv/.emml-setup-*
     touch "$stamp"
+fi
+
+# MicroPython's WebAssembly port (npm, pinned by tools/micropython/package-lock.json) for the
+# MicroPython tests and benchmark
+mpy_stamp=tools/micropython/node_modules/.emml-$(sha256sum tools/micropython/package-lock.json | cut -c1-16)
+if [ ! -f "$mpy_stamp" ]; then
+    echo "setup: installing MicroPython (WebAssembly) into tools/micropython"
+    npm ci --prefix tools/micropython --no-audit --no-fund --loglevel=error
+    touch "$mpy_stamp"
 fi
 
 .venv/bin/python scripts/pio_offline.py

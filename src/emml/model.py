@@ -79,6 +79,13 @@ class Model:
             written.append(path)
         return written
 
+    def save_micropython(self, path: str | Path, name: str | None = None) -> Path:
+        """Write a MicroPython module (path: NAME.py, or a directory) that
+        predicts as this model's C does; see emml.micropython."""
+        from emml.micropython import save
+
+        return save(self, path, name)
+
     # ---- host execution ----------------------------------------------
     def _library(self) -> Any:
         if self._lib is None:
@@ -189,6 +196,7 @@ class Model:
 
         b = boards.load(board)
         entry = "predict" if "predict" in self.entry_points else self.entry_points[0]
+        entry = getattr(self, "report_entry", None) or entry  # a model kind may profile another entry
         name = "emml_report_model"
         with tempfile.TemporaryDirectory() as tmp:
             d = Path(tmp)

@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="classifier leaf probabilities: exact (auto) or 8-bit")
     p.add_argument("--calibration", metavar="X.npy",
                    help="training data (.npy) to fit the affine quantizer of real-valued inputs")
+    p.add_argument("--layout", default="auto", choices=["auto", "bytes", "packed"],
+                   help="trees, --method table: byte-aligned nodes (fast), bit-packed (smallest), or auto")
+    p.add_argument("--target", metavar="BOARD",
+                   help="trees, --method auto: the board (or cpu: cortex-m0plus, rv32ec) to pick the smaller for")
+    p.add_argument("--micropython", action="store_true",
+                   help="also write NAME.py, a MicroPython module that predicts as the C (emml.micropython)")
     p.set_defaults(func=run)
 
 
@@ -49,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
         estimator = joblib.load(path)
     except Exception as e:  # a pickle can raise anything
         raise CommandError(f"{path}: cannot load with joblib ({type(e).__name__}: {e})") from None
-    options = {"leaf_values": args.leaf_values}
+    options = {}  # tree-only options are passed only when asked for, so other model kinds convert too
+    if args.leaf_values != "auto":
+        options["leaf_values"] = args.leaf_values
+    if args.layout != "auto":
+        options["layout"] = args.layout
+    if args.target:
+        options["target"] = args.target
     if args.allow_nan is not None:
         options["allow_nan"] = args.allow_nan
     if args.calibration:
@@ -60,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(e)) from None
     for written in model.save(args.output, args.name):
         print(written)
+    if getattr(args, "micropython", False):
+        try:
+            print(model.save_micropython(Path(args.output) / f"{args.name}.py"))
+        except emml.UnsupportedError as e:
+            raise CommandError(str(e)) from None
     sizes = getattr(model, "data_sizes", None)
     if sizes is not None:
         print(f"{model.method}: {sum(sizes().values())} bytes of const model data")

@@ -1,0 +1,355 @@
+"""emml.micropython: generated MicroPython modules predict exactly as the C.
+
+The modules run on two real MicroPythons: the WebAssembly port 1.27 (npm,
+under Node.js) and the micro:bit firmware 1.9.2 in QEMU's microbit machine,
+driven over its raw REPL. Each test compares with the host build of the same
+model's C (Model.predict & co.): class indices and integer features must be
+equal, float outputs equal bit for bit (compared as float32 bit patterns).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import emml
+from emml.micropython import generate, runner
+from emml.model import UnsupportedError
+
+HAR_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "st_har_26hz" / "dataset"
+
+
+def _need_wasm() -> None:
+    why = runner.webassembly_missing()
+    if why:
+        pytest.skip(f"MicroPython (WebAssembly) not available: {why}")
+
+
+def _need_microbit() -> None:
+    why = runner.microbit_missing()
+    if why:
+        pytest.skip(f"micro:bit MicroPython not available: {why}")
+
+
+def _on_wasm(model, name: str, X, entries, int_input: bool = False) -> dict:
+    out = runner.run_webassembly(runner.rows_script(name, X, entries, int_input), {f"/{name}.py": generate(model, name)})
+    return runner.parse_rows(out, entries)
+
+
+def _class_index(model, X) -> np.ndarray:
+    return np.searchsorted(model.classes_, model.predict(X)) if model.classes_ is not None else model.predict(X)
+
+
+def _assert_same_f32(got, want) -> None:
+    got = np.asarray(got, np.float32).reshape(np.shape(want))
+    want = np.asarray(want, np.float32)
+    assert np.array_equal(got.view(np.uint32), want.view(np.uint32)), f"max diff {np.abs(got - want).max()}"
+
+
+@pytest.fixture(scope="module")
+def har():
+    """Windows of the ST HAR recordings (52 frames, 2 s at 26 Hz), split by file."""
+    from emml.dsp import HarConfig
+
+    if not HAR_DIR.is_dir():
+        pytest.skip(f"the ST HAR data set is not at {HAR_DIR} (see shared/data/README.md)")
+    train, test = ([], []), ([], [])
+    for label, activity in enumerate(("stationary", "walking", "running")):
+        files = sorted((HAR_DIR / activity).glob("*.csv"))[:8]
+        for k, f in enumerate(files):
+            a = np.loadtxt(f, delimiter=",").astype(np.int64)
+            dest = test if k % 4 == 3 else train
+            for s in range(0, len(a) - 52, 52):
+                dest[0].append(a[s:s + 52])
+                dest[1].append(label)
+    cfg = HarConfig(window=52, sample_rate=26, bands_hz=(), gravity="filter",
+                    stats=("mean", "std", "min", "max", "rms", "crossings", "q25", "median", "q75"))
+    Wtr, Wte = np.array(train[0]), np.array(test[0])
+    return {"cfg": cfg, "W_train": Wtr, "y_train": np.array(train[1]), "W_test": Wte, "y_test": np.array(test[1]),
+            "X_train": cfg.features_f32(Wtr), "X_test": cfg.features_f32(Wte)}
+
+
+@pytest.fixture(scope="module")
+def iris():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    return X.astype(np.float32), y
+
+
+# ---- CPython: the same modules import and agree without a MicroPython ----------
+def _load_cpython(text: str, name: str, tmp_path: Path):
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _estimators():
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import (GradientBoostingClassifier, HistGradientBoostingClassifier, IsolationForest,
+                                  RandomForestClassifier, RandomForestRegressor)
+    from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, NearestCentroid
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return {
+        "forest": (RandomForestClassifier(8, max_depth=5, random_state=0), {}),
+        "forest_i16": (RandomForestClassifier(4, max_depth=4, random_state=0), {"dtype": "int16"}),
+        "forest_u8_affine": (RandomForestClassifier(4, max_depth=4, random_state=0), {"dtype": "uint8", "calib": True}),
+        "gbdt": (GradientBoostingClassifier(n_estimators=8, random_state=0), {}),
+        "hgb_nan": (HistGradientBoostingClassifier(max_iter=6, random_state=0), {"nan": True}),
+        "forest_reg": (RandomForestRegressor(4, max_depth=4, random_state=0), {"target": 0}),
+        "iforest": (IsolationForest(n_estimators=6, random_state=0), {"unsupervised": True}),
+        "logreg": (LogisticRegression(max_iter=500), {}),
+        "logreg_i8": (LogisticRegression(max_iter=500), {"dtype": "int8", "calib": True}),
+        "sgd_huber": (SGDClassifier(loss="modified_huber", random_state=0), {}),
+        "ridge": (Ridge(), {"target": 0}),
+        "gnb_pca": (make_pipeline(PCA(3), GaussianNB()), {}),
+        "knn_scaled": (make_pipeline(StandardScaler(), KNeighborsClassifier(5)), {}),
+        "knn_distance": (KNeighborsClassifier(3, weights="distance"), {}),
+        "knn_reg": (KNeighborsRegressor(4, metric="manhattan"), {"target": 0}),
+        "centroid": (NearestCentroid(), {}),
+        "mlp": (MLPClassifier(hidden_layer_sizes=(8,), activation="tanh", max_iter=200, random_state=0), {}),
+        "mlp_reg": (MLPRegressor(hidden_layer_sizes=(6,), max_iter=200, random_state=0), {"target": 0}),
+    }
+
+
+def _fit_convert(key: str, X, y):
+    import warnings
+
+    est, o = _estimators()[key]
+    X = X.copy()
+    if o.get("nan"):
+        X[::7, 1] = np.nan
+    target = X[:, 1] if "target" in o else y
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X) if o.get("unsupervised") else est.fit(X, target)
+    opts = {}
+    if "dtype" in o:
+        opts["dtype"] = o["dtype"]
+        if o.get("calib"):
+            opts["X_calibration"] = X
+    return emml.convert(est, **opts), X
+
+
+def _entries(model) -> tuple[str, ...]:
+    return tuple(e for e in ("predict", "predict_proba", "regress") if e in model.entry_points)
+
+
+def _compare(model, X, got: dict) -> None:
+    if "predict" in got:
+        assert np.array_equal(np.array(got["predict"])[:, 0], _class_index(model, X))
+    if "predict_proba" in got:
+        _assert_same_f32(got["predict_proba"], model.predict_proba(X))
+    if "regress" in got:
+        want = model._rows("regress", X, model.n_outputs)
+        _assert_same_f32(got["regress"], want)
+
+
+@pytest.mark.parametrize("key", list(_estimators()))
+def test_cpython_import_matches_c(key, iris, tmp_path):
+    """The generated module also runs on CPython (double floats, as the
+    WebAssembly port): every model family, every entry point, bit for bit."""
+    X, y = iris
+    model, Xm = _fit_convert(key, X, y)
+    mod = _load_cpython(generate(model, key), key, tmp_path)
+    got = {e: [np.atleast_1d(getattr(mod, e)(row.tolist())).tolist() for row in Xm] for e in _entries(model)}
+    _compare(model, Xm, got)
+
+
+def test_generated_text_is_deterministic_and_says_where_it_came_from(iris, tmp_path):
+    X, y = iris
+    a, _ = _fit_convert("forest", X, y)
+    b, _ = _fit_convert("forest", X, y)
+    assert generate(a, "m") == generate(b, "m")
+    text = generate(a, "m")
+    assert text.startswith(f"# Generated by emml {emml.__version__}")
+    assert f"sha256 {a.source_digest}" in text
+    path = a.save_micropython(tmp_path / "forest_model.py")
+    assert path.read_text() == generate(a, "forest_model")
+    assert compile(path.read_text(), str(path), "exec")
+
+
+def test_bad_names_and_unsupported_inputs_are_explained(iris, tmp_path):
+    from emml.dsp import HarConfig
+
+    X, y = iris
+    model, _ = _fit_convert("forest", X, y)
+    with pytest.raises(ValueError, match="not a Python identifier"):
+        model.save_micropython(tmp_path / "my-model.py")
+    with pytest.raises(UnsupportedError, match="bands_hz=()"):
+        generate(HarConfig(), "har")
+    with pytest.raises(UnsupportedError, match="no MicroPython generator"):
+        generate(object(), "thing")
+
+
+# ---- real MicroPython (WebAssembly port 1.27) ---------------------------------
+def test_webassembly_micropython_is_the_pinned_release():
+    _need_wasm()
+    out = runner.run_webassembly("import sys\nprint(sys.implementation.name, sys.implementation.version[:3])\n")
+    assert out.strip() == "micropython (1, 27, 0)"
+
+
+@pytest.mark.parametrize("key", ["forest", "forest_i16", "gbdt", "hgb_nan", "iforest", "logreg_i8", "sgd_huber",
+                                 "gnb_pca", "knn_distance", "knn_reg", "mlp"])
+def test_webassembly_matches_c_on_iris(key, iris):
+    _need_wasm()
+    X, y = iris
+    model, Xm = _fit_convert(key, X, y)
+    _compare(model, Xm, _on_wasm(model, key, Xm, _entries(model)))
+
+
+def test_har_features_match_c_reference_on_webassembly(har):
+    """The HAR module gives emml_har_compute's int32 features (its bit-exact
+    Python reference) on real recordings."""
+    _need_wasm()
+    cfg, W = har["cfg"], har["W_test"][:40]
+    got = _on_wasm(cfg, "har_features", W.reshape(len(W), -1), ("features", "features_f32"), int_input=True)
+    assert np.array_equal(np.array(got["features"]), cfg.features(W))
+    _assert_same_f32(got["features_f32"], cfg.features_f32(W))
+
+
+@pytest.mark.parametrize("kind", ["forest", "logreg"])
+def test_har_models_match_c_on_webassembly(har, kind):
+    """A forest and a linear model trained on HAR features of real recordings:
+    the same class (and probabilities) as the host C on held-out files."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    _need_wasm()
+    est = (RandomForestClassifier(10, max_depth=6, random_state=0) if kind == "forest"
+           else make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)))
+    est.fit(har["X_train"], har["y_train"])
+    model = emml.convert(est)
+    X = har["X_test"]
+    got = _on_wasm(model, f"har_{kind}", X, ("predict", "predict_proba"))
+    _compare(model, X, got)
+    assert np.mean(np.array(got["predict"])[:, 0] == har["y_test"]) > 0.8  # a useful model, not a constant
+
+
+def test_int8_network_matches_c_on_webassembly():
+    """A synthetic int8 MLP (per-channel fc, leaky ReLU, logistic, softmax)
+    built directly in emml's network IR: forward_i8 equals the C for random inputs."""
+    from emml.nn import qmath
+    from emml.nn.ir import Layer, Net
+    from emml.nn.model import NNModel
+
+    _need_wasm()
+    rs = np.random.RandomState(1)
+
+    def fc(name, n_in, n_out, in_zero, out_zero, lo=-128, gain=1.0):
+        w = rs.randint(-127, 128, size=(n_out, n_in)).astype(np.int8)
+        bias = rs.randint(-3000, 3000, size=n_out).astype(np.int64)
+        mult, shift = zip(*[qmath.quantize_multiplier(m) for m in gain * rs.uniform(2e-4, 8e-4, n_out)])
+        return Layer("fc", name, (n_in,), (n_out,),
+                     {"in_zero": in_zero, "out_zero": out_zero, "act_min": lo, "act_max": 127, "per_channel": True},
+                     {"w": w, "bias": bias.astype(np.int32), "b": (bias - in_zero * w.astype(np.int64).sum(1)).astype(np.int32),
+                      "mult": np.array(mult, np.int32), "shift": np.array(shift, np.int8)})
+
+    sig = qmath.sigmoid_params(0.05, 3)
+    mp, sp = qmath.quantize_multiplier(0.9)
+    mn, sn = qmath.quantize_multiplier(0.09)
+    sm = qmath.softmax_params(1.0, 0.08)
+    sm.update(rows=1, depth=5)
+    layers = [fc("fc0", 12, 10, -5, 3, lo=3),
+              Layer("leaky", "leaky", (10,), (10,), {"in_zero": 3, "out_zero": -2, "mult_pos": mp, "shift_pos": sp,
+                                                     "mult_neg": mn, "shift_neg": sn}),
+              fc("fc1", 10, 8, -2, 3, gain=4.0),
+              Layer("logistic", "sig", (8,), (8,), dict(sig)),
+              fc("fc2", 8, 5, -128, 0, gain=20.0),
+              Layer("softmax", "softmax", (5,), (5,), sm)]
+    net = Net("int8", "synthetic int8 MLP", (12,), (5,), layers, task="classifier", output="softmax",
+              classes=np.arange(5), in_q=(0.02, -5), out_q=(1 / 256, -128), digest="synthetic")
+    model = NNModel(net)
+    Xq = rs.randint(-128, 128, size=(60, 12)).astype(np.int8)
+    got = _on_wasm(model, "int8_mlp", Xq, ("forward_i8", "predict_i8"), int_input=True)
+    want = model.forward_i8(Xq)
+    assert np.array_equal(np.array(got["forward_i8"]), want)
+    assert len(set(map(tuple, want))) > 10  # the net does not collapse to one output
+    Xf = rs.uniform(-2, 2, size=(40, 12)).astype(np.float32)
+    got = _on_wasm(model, "int8_mlp", Xf, ("predict", "predict_proba"))
+    _compare(model, Xf, got)
+
+
+def test_unsupported_network_layers_are_named():
+    from emml.nn.ir import Layer, Net
+    from emml.nn.model import NNModel
+
+    g = {"in_h": 1, "in_w": 4, "in_c": 1, "out_h": 1, "out_w": 2, "out_c": 1, "k_h": 1, "k_w": 2, "stride_h": 1,
+         "stride_w": 2, "dil_h": 1, "dil_w": 1, "pad_top": 0, "pad_left": 0, "depth_mult": 1}
+    net = Net("int8", "pool", (4, 1), (2, 1), [Layer("maxpool", "pool0", (4, 1), (2, 1),
+                                                     {"g": g, "act_min": -128, "act_max": 127})],
+              in_q=(0.1, 0), out_q=(0.1, 0))
+    with pytest.raises(UnsupportedError, match="pool0.*maxpool"):
+        generate(NNModel(net), "pool")
+
+
+# ---- micro:bit (MicroPython 1.9.2 in QEMU, over the raw REPL) --------------------
+def test_microbit_har_features_and_int16_tree_match_c(har):
+    """HAR features and an int16 decision tree on them, sent to the micro:bit's
+    REPL block by block: the same int32 features and classes as the C."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from emml.dsp import HarConfig
+
+    _need_microbit()
+    # fewer statistics than the fixture's: the micro:bit has about 9 kB of heap
+    cfg = HarConfig(window=52, sample_rate=26, bands_hz=(), gravity="mean",
+                    stats=("mean", "std", "min", "max", "crossings", "median"))
+    F_train = cfg.features(har["W_train"])
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(F_train, har["y_train"])
+    model = emml.convert(tree, dtype="int16")
+    W = har["W_test"][::6][:12]
+    F = cfg.features(W)
+    # two sessions: the HAR module and the tree together do not leave the parser
+    # enough of the micro:bit's ~9 kB heap
+    rows = []
+    with runner.MicrobitRepl() as mb:
+        mb.load(generate(cfg, "har_features"))
+        for w in W:
+            # the window in short pieces: a long program needs one large contiguous input
+            # buffer, which the micro:bit's fragmented heap may not have
+            mb.exec("w = []\ngc.collect()\n")
+            flat = w.reshape(-1).tolist()
+            for i in range(0, len(flat), 39):
+                mb.exec(f"w.extend({flat[i:i + 39]})\n")
+            rows.append([int(v) for v in mb.exec("print(' '.join(str(v) for v in features(w)))\n").split()])
+    with runner.MicrobitRepl() as mb:
+        mb.load(generate(model, "har_tree"))
+        for r in rows:
+            r.append(int(mb.exec(f"print(predict({r}))\n")))
+    rows = np.array(rows)
+    assert np.array_equal(rows[:, :-1], F)
+    assert np.array_equal(rows[:, -1], _class_index(model, F.astype(np.float32)))
+
+
+# ---- command line ------------------------------------------------------------------
+def test_cli_convert_writes_the_micropython_module(iris, tmp_path):
+    import joblib
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = iris
+    joblib.dump(DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y), tmp_path / "tree.joblib")
+    proc = subprocess.run([sys.executable, "-m", "emml", "convert", str(tmp_path / "tree.joblib"), "-o",
+                           str(tmp_path / "out"), "--name", "iris_tree", "--micropython"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    py = tmp_path / "out" / "iris_tree.py"
+    assert str(py) in proc.stdout
+    mod = _load_cpython(py.read_text(), "iris_tree", tmp_path)
+    model = emml.convert(joblib.load(tmp_path / "tree.joblib"))
+    assert [mod.predict(r.tolist()) for r in X] == _class_index(model, X).tolist()
