@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.covariance import EllipticEnvelope
 from sklearn.datasets import load_iris, load_wine
-from sklearn.mixture import GaussianMixture
+from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 import emml
 from emml.model import UnsupportedError
@@ -40,6 +40,15 @@ def test_elliptic_envelope(contamination):
     tie = np.abs(est.decision_function(X)) <= 1e-5 * (1 + np.abs(s))
     assert ((c.predict(X) == est.predict(X)) | tie).all()
     assert (c.predict(X) == -1).sum() > 0
+
+
+@pytest.mark.parametrize("cov", ["full", "diag"])
+def test_bayesian_gaussian_mixture(cov):
+    X, _ = load_wine(return_X_y=True)
+    est = BayesianGaussianMixture(n_components=4, covariance_type=cov, random_state=0, max_iter=500).fit(X)
+    c = emml.convert(est)
+    np.testing.assert_allclose(c.score_samples(X), est.score_samples(X), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(c.predict_proba(X), est.predict_proba(X), atol=1e-4)
 
 
 def test_errors():

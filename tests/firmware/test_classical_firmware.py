@@ -7,6 +7,7 @@ that contract or reorder)."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -29,19 +30,28 @@ X, Y = load_iris(return_X_y=True)
 ROWS = X[::7]
 
 
+def _probability_svc():
+    with warnings.catch_warnings():  # probability=True is deprecated from scikit-learn 1.9
+        warnings.simplefilter("ignore", FutureWarning)
+        return SVC(gamma=0.5, probability=True, random_state=0).fit(X, Y)
+
+
 def models():
     return {
         "linear": emml.convert(make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, Y)),
         "linear_int8": emml.convert(LogisticRegression(max_iter=1000).fit(X, Y), dtype="int8", X_calibration=X),
-        "svm": emml.convert(SVC(gamma=0.5).fit(X, Y)),
+        "svm": emml.convert(_probability_svc()),  # predict_proba: Platt + pairwise coupling on the device
+        "svm_linear_int16": emml.convert(SVC(kernel="linear").fit(X, Y), dtype="int16", X_calibration=X),
         "bayes": emml.convert(GaussianNB().fit(X, Y)),
         "neighbors": emml.convert(KNeighborsClassifier(5, weights="distance").fit(X, Y)),
+        "neighbors_int8": emml.convert(KNeighborsClassifier(5, weights="distance").fit(X, Y), dtype="int8"),
         "mixture": emml.convert(GaussianMixture(3, covariance_type="full", random_state=0).fit(X)),
         "envelope": emml.convert(EllipticEnvelope(random_state=0).fit(X)),
     }
 
 
-MODELS = ["linear", "linear_int8", "svm", "bayes", "neighbors", "mixture", "envelope"]
+MODELS = ["linear", "linear_int8", "svm", "svm_linear_int16", "bayes", "neighbors", "neighbors_int8", "mixture",
+          "envelope"]
 _cache: dict = {}
 
 

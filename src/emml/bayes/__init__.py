@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from emml import preprocess
-from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, digest_arrays, function,
+from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, function,
                                  head_checks, out_checks)
 from emml.model import UnsupportedError
+from emml.provenance import model_digest
 
 SUPPORTED = ("GaussianNB",)
 
@@ -70,7 +71,7 @@ class GaussianNBModel(ClassicalModel):
         self.options = {"dtype": "float32"}
         if affine is not None:
             self.options["preprocess"] = ("folded " if self.prelude is None else "applied ") + "+".join(affine.steps)
-        self.source_digest = digest_arrays("bayes", [self.mean, self.half_inv_var, self.log_const])
+        self.source_digest = model_digest("bayes", [self.mean, self.half_inv_var, self.log_const])
 
     def generate(self, name: str) -> CSource:
         K, F = self.mean.shape
@@ -96,8 +97,9 @@ class GaussianNBModel(ClassicalModel):
             how = "applied in the entry points" if self.prelude is not None else "folded into means and variances"
             src.summary.append(f"Preprocessing {how}: {self.preprocess.describe()}.")
         src.stack_bytes = stack
-        jll = [f"    emml_bayes_gaussian_jll_f32(&{name}_model, {xin}, jll);"]
-        head = [f"    float jll[{K}];", *pre_lines]
+        # the preprocessing runs after the argument checks (it reads x)
+        jll = [*pre_lines, f"    emml_bayes_gaussian_jll_f32(&{name}_model, {xin}, jll);"]
+        head = [f"    float jll[{K}];"]
         sig = SIG_PRED.format(fn=f"{name}_predict", xt="float")
         src.functions.append(function(sig, [*head, *head_checks(self.n_features, pred=True), *jll,
                                             f"    return (int32_t)emml_argmax_f32(jll, {K}u);"]))

@@ -6,9 +6,8 @@ entry-point bodies. The C goes through the ``classical.h.j2`` /
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -106,16 +105,6 @@ def out_checks(n_out: int) -> list[str]:
 
 def function(signature: str, body: Iterable[str]) -> str:
     return "\n".join([signature, "{", *body, "}"])
-
-
-def digest_arrays(kind: str, arrays: Sequence[Any], extra: Any = ()) -> str:
-    h = hashlib.sha256()
-    h.update(repr((kind, extra)).encode())
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(repr((a.dtype.str, a.shape)).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
 
 
 def check_float_input(X: np.ndarray, what: str = "X") -> None:

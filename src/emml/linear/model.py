@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, c_float, digest_arrays,
+from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, c_float,
                                  function, head_checks, out_checks)
 from emml.model import UnsupportedError
+from emml.provenance import model_digest
 
 QMAX = {"int8": 127, "int16": 32767}
 QMIN = {"int8": -128, "int16": -32768}
@@ -45,7 +46,40 @@ POSTS = {
     "ovr_logistic": ("argmax", "ovr_logistic"),
     "ovr_huber": ("argmax", "ovr_huber"),
     "identity": (None, None),
+    # linear-kernel SVC in primal form (emml.svm with an integer dtype):
+    "binary_ge": ("sign_ge", None),  # two classes, scikit-learn's sign: class 1 iff score >= 0 (libsvm's rule)
+    "ovo": ("ovo", None),  # one score per class pair (libsvm signs), one-vs-one vote
 }
+
+
+def round_saturate_f32(v: np.ndarray, dtype: str) -> np.ndarray:
+    """emml_quantize_q7/q15 on float32 values v already scaled (the C's
+    ``x * inv_scale``): half away from zero with the +0.5 in float32,
+    saturated, NaN -> 0. Bit-exact with lib/emml/src/linear.c."""
+    v = np.asarray(v, dtype=np.float32)
+    lo, hi = QMIN[dtype], QMAX[dtype]
+    with np.errstate(invalid="ignore", over="ignore"):
+        pos = np.trunc((v + np.float32(0.5)).astype(np.float32))
+        neg = -np.trunc((-v + np.float32(0.5)).astype(np.float32))
+        r = np.where(v >= 0, pos, neg)
+        r = np.where(v <= lo, lo, np.where(v >= hi, hi, r))
+        r = np.where(np.isnan(v), 0, r)
+    return r.astype(np.int64)
+
+
+def ovo_vote(scores: np.ndarray, n_classes: int) -> np.ndarray:
+    """libsvm's one-vs-one vote: pair (i, j) votes for i when its score is
+    > 0, else for j; the most votes win, the lowest class on ties."""
+    s = np.atleast_2d(scores)
+    votes = np.zeros((len(s), n_classes), dtype=np.int64)
+    p = 0
+    for i in range(n_classes):
+        for j in range(i + 1, n_classes):
+            pos = s[:, p] > 0
+            votes[:, i] += pos
+            votes[:, j] += ~pos
+            p += 1
+    return votes.argmax(axis=1)
 
 
 class LinearModel(ClassicalModel):
@@ -91,7 +125,8 @@ class LinearModel(ClassicalModel):
             self.quant = self._quantize(X_calibration, input_scale)
             sfx = SUFFIX[dtype]
             self.entry_points += tuple(f"{e}_{sfx}" for e in self.entry_points if e != "predict_proba")
-        self.source_digest = digest_arrays("linear", [self.W, self.b], (estimator_name, post, dtype))
+        arrays = [self.W, self.b] + ([] if self.classes_ is None else [np.asarray(self.classes_).astype(str)])
+        self.source_digest = model_digest("linear", arrays, (estimator_name, post, dtype))
 
     # ---- quantization ----------------------------------------------------
     def _quantize(self, X_calibration: Any, input_scale: Any) -> dict[str, Any]:
@@ -139,15 +174,8 @@ class LinearModel(ClassicalModel):
         if q is None:
             raise AttributeError("quantize_reference() is for dtype='int8'/'int16' models")
         X = np.asarray(X, dtype=np.float32)
-        lo, hi = QMIN[self.dtype], QMAX[self.dtype]
         with np.errstate(invalid="ignore", over="ignore"):
-            v = (X * q["inv_scale"]).astype(np.float32)
-            pos = np.trunc((v + np.float32(0.5)).astype(np.float32))
-            neg = -np.trunc((-v + np.float32(0.5)).astype(np.float32))
-            r = np.where(v >= 0, pos, neg)
-            r = np.where(v <= lo, lo, np.where(v >= hi, hi, r))
-            r = np.where(np.isnan(v), 0, r)
-        return r.astype(np.int64)
+            return round_saturate_f32((X * q["inv_scale"]).astype(np.float32), self.dtype)
 
     def scores_reference(self, Xq: Any) -> np.ndarray:
         """Integer scores acc = qb + qW q, exactly as the C computes them."""
@@ -164,6 +192,10 @@ class LinearModel(ClassicalModel):
         rule = POSTS[self.post][0]
         if rule == "sign":
             return (acc[:, 0] > 0).astype(np.int64)
+        if rule == "sign_ge":
+            return (acc[:, 0] >= 0).astype(np.int64)
+        if rule == "ovo":
+            return ovo_vote(acc, self.n_outputs)
         if rule == "argmax":
             return acc.argmax(axis=1)
         out = acc.astype(np.float32) * self.quant["w_scale"]
@@ -172,7 +204,7 @@ class LinearModel(ClassicalModel):
     # ---- C -----------------------------------------------------------------
     def generate(self, name: str) -> CSource:
         F, K = self.n_features, self.n_decision
-        src = CSource(module="linear", headers=["linear", "mathf"])
+        src = CSource(module="linear", headers=["linear", "mathf"] + (["svm"] if self.post == "ovo" else []))
         src.defines = [("N_FEATURES", str(F)), ("N_OUTPUTS", str(self.n_outputs))]
         if self.classes_ is not None:
             src.defines.append(("N_CLASSES", str(len(self.classes_))))
@@ -218,6 +250,11 @@ class LinearModel(ClassicalModel):
         zero = "0" if out_type == "int32_t" else "0.0f"
         if rule == "sign":
             return [f"    return {s}[0] > {zero} ? 1 : 0;"]
+        if rule == "sign_ge":
+            return [f"    return {s}[0] >= {zero} ? 1 : 0; /* libsvm: class 0 only when its decision is > 0 */"]
+        if rule == "ovo":
+            fn = "emml_svm_vote_i32" if out_type == "int32_t" else "emml_svm_vote_f32"
+            return [f"    return (int32_t){fn}({s}, {self.n_outputs}u); /* one-vs-one vote, as libsvm */"]
         fn = "emml_argmax_i32" if out_type == "int32_t" else "emml_argmax_f32"
         return [f"    return (int32_t){fn}({s}, {K}u); /* first of equal maxima, as numpy.argmax */"]
 

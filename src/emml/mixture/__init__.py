@@ -1,5 +1,6 @@
-"""Gaussian mixtures (GaussianMixture, every covariance type) and
-EllipticEnvelope to float32 C using lib/emml's emml_mixture.
+"""Gaussian mixtures (GaussianMixture and BayesianGaussianMixture, every
+covariance type) and EllipticEnvelope to float32 C using lib/emml's
+emml_mixture.
 
 GaussianMixture: ``NAME_predict`` (component), ``NAME_predict_proba``
 (responsibilities), ``NAME_regress`` = score_samples (log-likelihood; pass a
@@ -16,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from emml import preprocess
-from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, c_float, digest_arrays,
+from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, c_float,
                                  function, head_checks, out_checks)
 from emml.model import UnsupportedError
+from emml.provenance import model_digest
 
-SUPPORTED = ("GaussianMixture", "EllipticEnvelope")
+SUPPORTED = ("GaussianMixture", "BayesianGaussianMixture", "EllipticEnvelope")
 COV = {"full": "EMML_MIXTURE_FULL", "tied": "EMML_MIXTURE_TIED", "diag": "EMML_MIXTURE_DIAG",
        "spherical": "EMML_MIXTURE_SPHERICAL"}
 
@@ -54,9 +56,9 @@ class MixtureModel(ClassicalModel):
         super().__init__()
         kind = type(est).__name__
         self.estimator_name = kind
-        if kind == "GaussianMixture":
+        if kind in ("GaussianMixture", "BayesianGaussianMixture"):  # the same fitted attributes
             if not hasattr(est, "precisions_cholesky_"):
-                raise UnsupportedError("GaussianMixture is not fitted; fit it before converting")
+                raise UnsupportedError(f"{kind} is not fitted; fit it before converting")
             cov = est.covariance_type
             if cov not in COV:
                 raise UnsupportedError(f"GaussianMixture(covariance_type={cov!r}) is not supported")
@@ -76,6 +78,11 @@ class MixtureModel(ClassicalModel):
                 prec = P.reshape(-1)
                 log_det = d * np.log(P)
             self.log_norm = np.log(np.asarray(est.weights_, dtype=np.float64)) + log_det - 0.5 * d * np.log(2 * np.pi)
+            if kind == "BayesianGaussianMixture":
+                # its log density adds per-component constants (Wishart and Dirichlet
+                # expectations); at x = mean_k the Mahalanobis term of component k
+                # is 0, so scikit-learn's own weighted log-probability there IS log_norm[k]
+                self.log_norm = np.diag(est._estimate_weighted_log_prob(means)).astype(np.float64)
             self.covariance = cov
             self.task = "mixture"
             self.classes_ = np.arange(K)
@@ -109,7 +116,7 @@ class MixtureModel(ClassicalModel):
         self.options = {"covariance": self.covariance}
         if affine is not None:
             self.options["preprocess"] = "+".join(affine.steps)
-        self.source_digest = digest_arrays("mixture", [self.means, self.prec, self.log_norm], (kind, self.covariance))
+        self.source_digest = model_digest("mixture", [self.means, self.prec, self.log_norm], (kind, self.covariance))
 
     def generate(self, name: str) -> CSource:
         K, d = self.means.shape
@@ -131,16 +138,16 @@ class MixtureModel(ClassicalModel):
         fields = [("n_components", f"{K}u"), ("n_features", f"{d}u"), ("covariance", COV[self.covariance]),
                   ("means", f"{name}_means"), ("prec", f"{name}_prec"), ("log_norm", f"{name}_log_norm")]
         src.structs.append(("emml_mixture_t", f"{name}_model", fields, False))
-        what = (f"{K} components, covariance_type={self.covariance}" if self.estimator_name == "GaussianMixture"
+        what = (f"{K} components, covariance_type={self.covariance}" if self.task == "mixture"
                 else f"robust covariance, {d} features, offset_ = {self.offset:.9g}")
         src.summary = [f"{self.estimator_name}: {what}."]
         if self.preprocess is not None:
             src.summary.append(f"Preprocessing applied in the entry points: {self.preprocess.describe()}.")
         src.stack_bytes = stack
         Fi = self.n_features
-        if self.estimator_name == "GaussianMixture":
-            lp = [f"    float lp[{K}];", *pre_lines]
-            calc = [f"    emml_mixture_log_prob_f32(&{name}_model, {xin}, lp);"]
+        if self.task == "mixture":
+            lp = [f"    float lp[{K}];"]
+            calc = [*pre_lines, f"    emml_mixture_log_prob_f32(&{name}_model, {xin}, lp);"]
             entries = [
                 ("predict", SIG_PRED, [*lp, *head_checks(Fi, pred=True), *calc,
                                        f"    return (int32_t)emml_argmax_f32(lp, {K}u);"],
@@ -158,8 +165,8 @@ class MixtureModel(ClassicalModel):
             ]
         else:
             limit = -self.offset  # inlier iff -maha - offset >= 0 iff maha <= -offset
-            maha = [*pre_lines]
-            calc = [f"    float maha = emml_mixture_mahalanobis_f32(&{name}_model, 0u, {xin});"]
+            maha: list[str] = []
+            calc = [*pre_lines, f"    float maha = emml_mixture_mahalanobis_f32(&{name}_model, 0u, {xin});"]
             entries = [
                 ("predict", SIG_PRED, [*maha, *head_checks(Fi, pred=True), *calc,
                                        f"    return maha <= {c_float(limit)} ? 1 : 0; /* -offset_ */"],

@@ -3,7 +3,9 @@ or distance weights, Euclidean or Manhattan) and NearestCentroid (1-NN over
 the centroids) to float32 C using lib/emml's emml_neighbors, which can also
 take new examples at run time into a caller-owned buffer (see
 emml/neighbors.h). Preprocessing steps of a Pipeline run in front of the
-search (``NAME_transform`` exposes them for examples added on the device)."""
+search (``NAME_transform`` exposes them for examples added on the device).
+dtype="int8" / "int16" gives integer examples and distances
+(:mod:`emml.neighbors.quantized`)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from emml import preprocess
-from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, digest_arrays, function,
+from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, function,
                                  head_checks, out_checks)
 from emml.model import UnsupportedError
+from emml.provenance import model_digest
 
 SUPPORTED = ("KNeighborsClassifier", "KNeighborsRegressor", "NearestCentroid")
 METRICS = {"euclidean": "EMML_NEIGHBORS_EUCLIDEAN", "manhattan": "EMML_NEIGHBORS_MANHATTAN"}
@@ -101,7 +104,7 @@ class NeighborsModel(ClassicalModel):
         if affine is not None:
             self.options["preprocess"] = "+".join(affine.steps)
         data = [self.examples, self.labels if self.task == "classifier" else self.targets]
-        self.source_digest = digest_arrays("neighbors", data, (kind, self.k, self.weights, self.metric))
+        self.source_digest = model_digest("neighbors", data, (kind, self.k, self.weights, self.metric))
 
     def generate(self, name: str) -> CSource:
         n, F = self.examples.shape
@@ -150,20 +153,20 @@ class NeighborsModel(ClassicalModel):
         Fi = self.n_features
         if clf:
             sig = SIG_PRED.format(fn=f"{name}_predict", xt="float")
-            src.functions.append(function(sig, [*pre_lines, *head_checks(Fi, pred=True),
+            src.functions.append(function(sig, [*head_checks(Fi, pred=True), *pre_lines,
                                                 f"    return emml_neighbors_predict(&{name}_nn, {xin});"]))
             src.declarations.append(sig + ";")
             src.docs.append(f"{name}_predict: class index 0..{O - 1}")
         entry = "predict_proba" if clf else "regress"
         sig = SIG_ROWS.format(fn=f"{name}_{entry}", xt="float", ot="float")
-        src.functions.append(function(sig, [*pre_lines, *head_checks(Fi), *out_checks(O),
+        src.functions.append(function(sig, [*head_checks(Fi), *out_checks(O), *pre_lines,
                                             f"    return emml_neighbors_scores(&{name}_nn, {xin}, out);"]))
         src.declarations.append(sig + ";")
         src.docs.append(f"{name}_{entry}: " + ("class probabilities (normalised vote weights)" if clf
                                                 else f"{O} predicted value(s)"))
         if self.preprocess is not None:
             sig = SIG_ROWS.format(fn=f"{name}_transform", xt="float", ot="float")
-            src.functions.append(function(sig, [*pre_lines, "    int32_t i;", *head_checks(Fi), *out_checks(F),
+            src.functions.append(function(sig, [*head_checks(Fi), *out_checks(F), *pre_lines, "    int32_t i;",
                                                 f"    for (i = 0; i < {F}; i++)", "        out[i] = z[i];",
                                                 "    return EMML_OK;"]))
             src.declarations.append(sig + ";")
@@ -175,13 +178,26 @@ class NeighborsModel(ClassicalModel):
         return self._rows("transform", X, self.examples.shape[1])
 
 
-def convert(estimator: Any, method: str = "auto", dtype: str = "float32") -> NeighborsModel:
+def convert(estimator: Any, method: str = "auto", dtype: str = "float32", X_calibration: Any = None,
+            input_scale: Any = None) -> NeighborsModel:
     """Convert a fitted KNeighborsClassifier / KNeighborsRegressor /
-    NearestCentroid (or a Pipeline of foldable preprocessing ending in one)."""
-    if dtype != "float32":
-        raise UnsupportedError(f"dtype={dtype!r} is not supported for nearest neighbours (float32 only)")
+    NearestCentroid (or a Pipeline of foldable preprocessing ending in one).
+
+    dtype: "float32", or "int8" / "int16" for the classifiers (integer
+    examples and distances, see :mod:`emml.neighbors.quantized`; the scale
+    comes from the training examples, widened by X_calibration if given, or
+    from input_scale: one value for every feature)."""
     if method not in ("auto", "brute"):
         raise UnsupportedError(f"method={method!r} is not supported for nearest neighbours; use 'auto' (exact "
                                "brute-force search)")
     affine, est = preprocess.split(estimator)
-    return NeighborsModel(est, affine)
+    if dtype == "float32":
+        if X_calibration is not None or input_scale is not None:
+            raise UnsupportedError("X_calibration / input_scale are for dtype='int8' or 'int16'")
+        return NeighborsModel(est, affine)
+    if dtype not in ("int8", "int16"):
+        raise UnsupportedError(f"dtype={dtype!r} is not supported for nearest neighbours; use 'float32', 'int16' "
+                               "or 'int8'")
+    from emml.neighbors.quantized import QuantizedNeighborsModel
+
+    return QuantizedNeighborsModel(est, affine, dtype, X_calibration=X_calibration, input_scale=input_scale)

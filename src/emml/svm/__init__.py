@@ -1,7 +1,10 @@
 """Kernel SVMs: SVC, NuSVC, SVR, NuSVR, OneClassSVM (linear, RBF, polynomial
 kernels) to float32 C evaluated by lib/emml's emml_svm (support vectors in
 flash). A linear kernel is collapsed into one weight row per class pair
-(exact algebra), which needs no support vectors at all."""
+(exact algebra), which needs no support vectors at all, and can then be
+quantized to int8/int16 like a linear model. Classifiers trained with
+probability=True also get NAME_predict_proba (Platt scaling and libsvm's
+pairwise coupling, emml_svm_proba_f32)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from emml import preprocess
-from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, c_float, digest_arrays,
+from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, c_float,
                                  function, head_checks, out_checks)
 from emml.model import UnsupportedError
+from emml.provenance import model_digest
 
 SUPPORTED = ("SVC", "NuSVC", "SVR", "NuSVR", "OneClassSVM")
 KERNELS = {"linear": "EMML_SVM_LINEAR", "rbf": "EMML_SVM_RBF", "poly": "EMML_SVM_POLY"}
@@ -66,6 +70,15 @@ class SVMModel(ClassicalModel):
             self.n_outputs = C
             self.n_decision = C * (C - 1) // 2
             self.entry_points = ("predict", "decision")
+            # probability=True: libsvm's Platt parameters, one (A, B) per class pair
+            prob_a = np.asarray(getattr(est, "_probA", []), dtype=np.float64).reshape(-1)
+            prob_b = np.asarray(getattr(est, "_probB", []), dtype=np.float64).reshape(-1)
+            if prob_a.size:
+                if prob_a.size != self.n_decision or prob_b.size != self.n_decision:
+                    raise UnsupportedError(f"{kind} has {prob_a.size} Platt parameters for {self.n_decision} "
+                                           "class pairs; refit it")
+                self.prob_a, self.prob_b = prob_a, prob_b
+                self.entry_points += ("predict_proba",)
         else:
             self.n_classes = 1
             self.n_support = None
@@ -79,14 +92,17 @@ class SVMModel(ClassicalModel):
                 self.task = "regressor"
                 self.entry_points = ("regress",)
             self.n_outputs = 1
+        self.prob_a = getattr(self, "prob_a", None)
+        self.prob_b = getattr(self, "prob_b", None)
         self.dual = dual.T.copy()  # n_sv x width
         self.intercept = icpt
         self.method = "primal" if kernel == "linear" else "kernel"
         self.options = {"kernel": kernel, "method": self.method}
         if affine is not None:
             self.options["preprocess"] = "+".join(affine.steps)
-        self.source_digest = digest_arrays("svm", [self.sv, self.dual, self.intercept],
-                                           (kind, kernel, self.gamma, self.coef0, self.degree))
+        platt = [] if self.prob_a is None else [self.prob_a, self.prob_b]
+        self.source_digest = model_digest("svm", [self.sv, self.dual, self.intercept, *platt],
+                                          (kind, kernel, self.gamma, self.coef0, self.degree))
 
     # --- the primal form of a linear kernel: one weight row per pair ----------
     def _primal(self) -> np.ndarray:
@@ -156,7 +172,8 @@ class SVMModel(ClassicalModel):
             src.summary.append(f"Preprocessing applied in the entry points: {self.preprocess.describe()}.")
         src.stack_bytes = stack
         F0 = F_in
-        body_head = [f"    float dec[{P}];", *pre_lines]
+        body_head = [f"    float dec[{P}];"]
+        dec = [*pre_lines, *dec]  # the preprocessing runs after the argument checks (it reads x)
         if self.task in ("classifier", "outlier"):
             sig = SIG_PRED.format(fn=f"{name}_predict", xt="float")
             if self.task == "classifier":
@@ -177,6 +194,19 @@ class SVMModel(ClassicalModel):
             src.declarations.append(sig + ";")
             src.docs.append(f"{name}_regress: " + ("the prediction" if self.task == "regressor"
                                                    else "score_samples (decision + offset) into out[0]"))
+        if "predict_proba" in self.entry_points:
+            C = self.n_classes
+            src.arrays += [CArray("prob_a", "float", self.prob_a, f"{P} Platt slopes A (libsvm probA_), per pair", 6),
+                           CArray("prob_b", "float", self.prob_b, f"{P} Platt offsets B (libsvm probB_)", 6)]
+            sig = SIG_ROWS.format(fn=f"{name}_predict_proba", xt="float", ot="float")
+            body = [*body_head, f"    float work[{2 * C}];", *head_checks(F0), *out_checks(C), *dec,
+                    f"    emml_svm_proba_f32(dec, {name}_prob_a, {name}_prob_b, {C}u, out, work);",
+                    "    return EMML_OK;"]
+            src.functions.append(function(sig, body))
+            src.declarations.append(sig + ";")
+            src.docs.append(f"{name}_predict_proba: {C} class probabilities (Platt scaling per pair, then pairwise "
+                            "coupling as libsvm; predict still votes, as scikit-learn)")
+            src.stack_bytes += 8 * C
         if "decision" in self.entry_points:
             sig = SIG_ROWS.format(fn=f"{name}_decision", xt="float", ot="float")
             flip = ["    dec[0] = -dec[0]; /* scikit-learn's sign for two classes */"] if self.n_classes == 2 else []
@@ -191,14 +221,50 @@ class SVMModel(ClassicalModel):
         return src
 
 
-def convert(estimator: Any, method: str = "auto", dtype: str = "float32") -> SVMModel:
+def convert(estimator: Any, method: str = "auto", dtype: str = "float32", X_calibration: Any = None,
+            input_scale: Any = None) -> ClassicalModel:
     """Convert a fitted SVC / NuSVC / SVR / NuSVR / OneClassSVM (or a Pipeline
-    of foldable preprocessing ending in one). float32 only."""
-    if dtype != "float32":
-        raise UnsupportedError(f"dtype={dtype!r} is not supported for SVMs (float32 only); for integer arithmetic "
-                               "use a linear model (LinearSVC) with dtype='int16'")
+    of foldable preprocessing ending in one).
+
+    dtype: "float32" for every kernel. "int8" / "int16" for a linear-kernel
+    SVC, NuSVC, SVR or NuSVR: its primal weights (one row per class pair)
+    become an integer linear model (:class:`emml.linear.LinearModel`, same
+    scaling rules, bit-exact Python reference; X_calibration or input_scale
+    as for linear models), and predict takes libsvm's one-vs-one vote on the
+    exact int32 scores. RBF and polynomial kernels stay float32 (see the
+    README: their exp/power and wide dual sums need float range)."""
     if method != "auto":
         raise UnsupportedError(f"method={method!r} is not supported for SVMs; use 'auto' (a linear kernel is "
                                "converted to its primal form, other kernels keep their support vectors)")
     affine, est = preprocess.split(estimator)
-    return SVMModel(est, affine)
+    if dtype == "float32":
+        if X_calibration is not None or input_scale is not None:
+            raise UnsupportedError("X_calibration / input_scale are for dtype='int8' or 'int16'")
+        return SVMModel(est, affine)
+    if dtype not in ("int8", "int16"):
+        raise UnsupportedError(f"dtype={dtype!r} is not supported for SVMs; use 'float32', or 'int16' / 'int8' "
+                               "with a linear kernel")
+    kind = type(est).__name__
+    if getattr(est, "kernel", None) != "linear" or kind == "OneClassSVM":
+        raise UnsupportedError(
+            f"dtype={dtype!r} needs a linear-kernel SVC, NuSVC, SVR or NuSVR (got {kind}, "
+            f"kernel={getattr(est, 'kernel', None)!r}); RBF and polynomial kernels are float32 only. "
+            "Use dtype='float32', or retrain with kernel='linear' (or LinearSVC)")
+    return _integer_primal(SVMModel(est, None), affine, dtype, X_calibration, input_scale)
+
+
+def _integer_primal(m: SVMModel, affine: Any, dtype: str, X_calibration: Any, input_scale: Any) -> Any:
+    """A linear-kernel SVM as an integer linear model over its primal weights."""
+    from emml.linear.model import LinearModel
+
+    W, b = m._primal(), m.intercept
+    if m.task == "regressor":
+        post, classes = "identity", None
+    elif m.n_classes == 2:  # scikit-learn's sign (decision_function = -libsvm's), libsvm's tie rule
+        W, b, post, classes = -W, -b, "binary_ge", m.classes_
+    else:
+        post, classes = "ovo", m.classes_
+    if affine is not None:
+        W, b = affine.fold_linear(W, b)
+    return LinearModel(W, b, post, classes, m.estimator_name, dtype=dtype, preprocess=affine,
+                       X_calibration=X_calibration, input_scale=input_scale)

@@ -118,6 +118,83 @@ int32_t emml_neighbors_predict(const emml_neighbors_t *nn, const float *x);
 #define EMML_NEIGHBORS_MAX_CLASSES 64
 #endif
 
+/*
+ * Integer examples (int8 "q7" or int16 "q15"), classification only, for
+ * chips without an FPU: the same search with integer distances, and 4x (q7)
+ * or 2x (q15) less flash for the examples than float32.
+ *
+ * Scaling: every feature uses ONE common scale s (a per-feature scale would
+ * change which examples are nearest): q_i = round(z_i / s), saturated, z the
+ * model-space feature. The generator picks s from the training examples (and
+ * X_calibration) so that the largest |z| maps to 127 (q7), 32767 (q15
+ * Manhattan) or floor(sqrt((2^32 - 1) / n_features) / 2) (q15 Euclidean, so
+ * that in-range distances never saturate), and prints it in the generated
+ * header; examples added at run time must use the same s (the generated
+ * NAME_quantize does it).
+ *
+ * Distances are exact integers: Euclidean sum_i (a_i - b_i)^2 (each square
+ * computed in uint32: at most 65535^2 < 2^32), Manhattan sum_i |a_i - b_i|,
+ * accumulated in uint32 with saturation at 0xFFFFFFFF (q7 never reaches it
+ * below 66051 features; q15 can when the query is far from an example, and
+ * then such far examples tie at the maximum). The list of the k nearest,
+ * the tie rule (earlier example first) and the vote are those of the float
+ * search. Uniform weights vote with integer counts (no float at all);
+ * distance weights use float32 1 / sqrt(d) (Euclidean, emml_sqrt_f32) or
+ * 1 / d (Manhattan), summed per class in list order, only k of them per query.
+ * The Python integer reference (emml.neighbors) replays all of it bit for bit.
+ *
+ * RAM: the caller's buffers (capacity * (n_features + 2) bytes for q7,
+ * capacity * (2 n_features + 2) for q15), the emml_neighbors_q_t (about 32
+ * bytes) and 8 * EMML_NEIGHBORS_MAX_K bytes of stack per query.
+ */
+typedef struct {
+    uint32_t n_features;
+    uint32_t n_outputs;         /* classes */
+    uint32_t k;
+    uint32_t weights;           /* EMML_NEIGHBORS_UNIFORM / _DISTANCE */
+    uint32_t metric;            /* EMML_NEIGHBORS_EUCLIDEAN / _MANHATTAN */
+    uint32_t n_base;            /* examples in flash (may be 0) */
+    const int8_t *base_q7;      /* n_base x n_features, for a q7 model (else NULL) */
+    const int16_t *base_q15;    /* n_base x n_features, for a q15 model (else NULL) */
+    const uint16_t *base_label; /* n_base class indices */
+} emml_neighbors_q_model_t;
+
+typedef struct {
+    const emml_neighbors_q_model_t *model;
+    int8_t *x_q7;      /* capacity x n_features (q7 model) */
+    int16_t *x_q15;    /* capacity x n_features (q15 model) */
+    uint16_t *label;   /* capacity */
+    uint32_t capacity;
+    uint32_t count;
+    uint32_t next;
+    uint32_t flags;    /* EMML_NEIGHBORS_RING */
+} emml_neighbors_q_t;
+
+/* As emml_neighbors_init, for a q7 (int8) or q15 (int16) model; the model
+ * must carry examples of that type (or none). EMML_ERR_UNSUPPORTED for
+ * distance weights in a build without EMML_FLOAT_ENABLE. */
+emml_status_t emml_neighbors_q7_init(emml_neighbors_q_t *nn, const emml_neighbors_q_model_t *model,
+                                     int8_t *x_buffer, uint16_t *label_buffer, uint32_t capacity, uint32_t flags);
+emml_status_t emml_neighbors_q15_init(emml_neighbors_q_t *nn, const emml_neighbors_q_model_t *model,
+                                      int16_t *x_buffer, uint16_t *label_buffer, uint32_t capacity,
+                                      uint32_t flags);
+
+/* Copy one quantized example and its class into the buffer (see
+ * emml_neighbors_add for full buffers and the ring flag). */
+emml_status_t emml_neighbors_q7_add(emml_neighbors_q_t *nn, const int8_t *x, uint16_t label);
+emml_status_t emml_neighbors_q15_add(emml_neighbors_q_t *nn, const int16_t *x, uint16_t label);
+
+/* Class index of a quantized query (first maximum of the votes), or a
+ * negative emml_status_t (EMML_ERR_ARGUMENT when nothing is stored). */
+int32_t emml_neighbors_q7_predict(const emml_neighbors_q_t *nn, const int8_t *x);
+int32_t emml_neighbors_q15_predict(const emml_neighbors_q_t *nn, const int16_t *x);
+
+#if EMML_FLOAT_ENABLE
+/* Class probabilities (vote weights / their sum) of a quantized query. */
+emml_status_t emml_neighbors_q7_scores(const emml_neighbors_q_t *nn, const int8_t *x, float *out);
+emml_status_t emml_neighbors_q15_scores(const emml_neighbors_q_t *nn, const int16_t *x, float *out);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

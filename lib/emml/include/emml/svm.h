@@ -59,9 +59,31 @@ void emml_svm_decision_f32(const emml_svm_t *m, const float *x, float *dec);
  * with the most votes (lowest index on ties). Stack use: none. */
 uint32_t emml_svm_vote(const uint8_t *positive, uint32_t n_classes);
 
+/* emml_svm_vote on the signs of int32 decision values (dec[p] > 0): the
+ * quantized linear-kernel SVC (see emml/linear.h for its scores). */
+uint32_t emml_svm_vote_i32(const int32_t *dec, uint32_t n_classes);
+
 #if EMML_FLOAT_ENABLE
 /* emml_svm_vote on the signs of float decision values (dec[p] > 0). */
 uint32_t emml_svm_vote_f32(const float *dec, uint32_t n_classes);
+
+/* Class probabilities of a classifier trained with probability=True, as
+ * libsvm (and scikit-learn's SVC.predict_proba) computes them:
+ *   1. Platt scaling of each pair's decision value (libsvm signs):
+ *        r_ij = 1 / (1 + exp(prob_a[p] dec[p] + prob_b[p])), clipped to
+ *        [1e-7, 1 - 1e-7]; r_ji = 1 - r_ij.
+ *   2. Pairwise coupling (Wu, Lin and Weng, JMLR 5, 2004, their second
+ *        method): the p minimising sum_i sum_{j != i} (r_ji p_i - r_ij p_j)^2
+ *        with sum p = 1, found by the same fixed-point iteration libsvm runs
+ *        (start at 1/C, stop when max_t |(Qp)_t - p'Qp| < 0.005 / C or after
+ *        max(100, C) sweeps), so the answer matches libsvm's to float32
+ *        rounding, not just to the stopping tolerance. Two classes go through
+ *        the same iteration, as in scikit-learn.
+ * dec (n_classes (n_classes - 1) / 2 values) is overwritten with r_ij; proba
+ * gets n_classes values; work must hold 2 * n_classes floats. All float32,
+ * exp through emml_expf. */
+void emml_svm_proba_f32(float *dec, const float *prob_a, const float *prob_b, uint32_t n_classes, float *proba,
+                        float *work);
 #endif
 
 #ifdef __cplusplus
