@@ -1,7 +1,10 @@
 """DSP front-end benchmark: estimated Cortex-M0+ cycles (emml.profile, an
 emulator-based ESTIMATE, zero wait states) and flash (code + const tables,
-from the ELF's symbol sizes) for the q15 FFT, log-mel frame, MFCC, biquad
-cascade; built for qemu_m0 (Cortex-M0, -O2 as the firmware builds).
+from the ELF's symbol sizes: the functions of the library files each job
+uses, plus its tables) for the q15 FFT, log-mel frame, MFCC, biquad cascade
+and HAR feature vector; built for qemu_m0 (Cortex-M0, -Os as the firmware
+builds). The same jobs built for qemu_rv32e (RV32EC, no multiply
+instruction) give exact instruction counts (no cycle model for that core).
 
     python bench/bench_dsp.py            # prints a table, writes bench/results/dsp.json
 
@@ -131,7 +134,7 @@ int main(void)
 """
 
 
-def build():
+def build(board: str = BOARD):
     out = build_dir() / "bench_dsp" / CFG.digest()
     out.mkdir(parents=True, exist_ok=True)
     CFG.write_c("benchlm", out, f32=False)
@@ -142,7 +145,7 @@ def build():
         f"#define BENCH_IIR_SECTIONS {len(shifts)}\nextern const emml_iir_coeffs_q15_t bench_biquad;\n")
     (out / "bench_iir.c").write_text('#include "bench_iir.h"\n' + codegen.iir_c("bench_biquad", SOS))
     (out / "bench_main.c").write_text(BENCH_C)
-    image = firmware.build(BOARD, [out / "bench_main.c", out / "benchlm.c", out / "bench_iir.c", out / "benchhar.c"],
+    image = firmware.build(board, [out / "bench_main.c", out / "benchlm.c", out / "bench_iir.c", out / "benchhar.c"],
                            include_dirs=[out], name="bench_dsp")
     return image.elf
 
@@ -254,19 +257,34 @@ def build_emlearn():
     image = firmware.build(BOARD, [out / "eml_bench.c"], include_dirs=[Path(emlearn.includedir)],
                            defines=["M_PI=3.14159265358979323846", f"SAMPLE_RATE={CFG.sample_rate}"],
                            extra_cflags=["-w"], name="bench_emlearn")
-    return image.elf
+    (out / "empty.c").write_text('#include "board.h"\nint main(void)\n{\n    board_init();\n    return 0;\n}\n')
+    empty = firmware.build(BOARD, [out / "empty.c"], name="bench_empty")
+    return image.elf, image.flash_bytes - empty.flash_bytes, image.ram_bytes - empty.ram_bytes
+
+
+def _nm(path, *flags) -> list[list[str]]:
+    b = boards.load(BOARD)
+    text = subprocess.run([b.toolchain_prefix + "nm", "-S", *flags, str(path)],
+                          capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in text.splitlines()]
 
 
 def symbol_sizes(elf) -> dict[str, int]:
-    b = boards.load(BOARD)
-    text = subprocess.run([b.toolchain_prefix + "nm", "-S", "--size-sort", str(elf)],
-                          capture_output=True, text=True, check=True).stdout
     sizes = {}
-    for line in text.splitlines():
-        parts = line.split()
+    for parts in _nm(elf, "--size-sort"):
         if len(parts) == 4:
             sizes[parts[3]] = sizes.get(parts[3], 0) + int(parts[1], 16)
     return sizes
+
+
+def library_functions(elf) -> dict[str, set[str]]:
+    """{library file ("fft.c"): the names of its functions} from the
+    image's object files (static helpers and assembly loops included)."""
+    out: dict[str, set[str]] = {}
+    for obj in sorted((Path(elf).parent / "obj").glob("*.o")):
+        src = obj.name.split("_", 1)[1][: -len(".o")]
+        out[src] = {p[3] for p in _nm(obj, "--defined-only") if len(p) == 4 and p[2] in "tT"}
+    return out
 
 
 def flash(sizes, names) -> int:
@@ -274,6 +292,12 @@ def flash(sizes, names) -> int:
     if missing:
         raise KeyError(f"symbols not in the ELF: {missing}")
     return sum(sizes[n] for n in names)
+
+
+def code_of(sizes, funcs, files, exclude=()) -> list[str]:
+    """The functions of `files` that the linked image kept (minus exclude)."""
+    names = set().union(*(funcs.get(f, set()) for f in files)) - set(exclude)
+    return sorted(n for n in names if n in sizes)
 
 
 def _har_window(rng) -> np.ndarray:
@@ -288,12 +312,17 @@ def _har_window(rng) -> np.ndarray:
 
 def measure_emlearn(rng, frame, iir_in, results) -> dict | str:
     """emlearn's cycles for the same jobs; results[i]['emlearn_*'] filled in."""
-    elf = build_emlearn()
-    if elf is None:
+    built = build_emlearn()
+    if built is None:
         return "not measured: emlearn is not installed (pip install emlearn==0.23.2)"
+    elf, flash_all, ram_all = built
     import emlearn
 
-    out = {"version": getattr(emlearn, "__version__", "0.23.2"), "results": {}}
+    out = {"version": getattr(emlearn, "__version__", "0.23.2"), "results": {},
+           "flash_bytes_all": flash_all, "ram_bytes_all": ram_all,
+           "flash_note": "the whole emlearn image (FFT, IIR, mel together) minus an empty one: its code, "
+                         "soft float and the libm functions it calls (sinf, cosf, powf, log10); its FFT "
+                         "tables and buffers are filled at run time in RAM (ram_bytes_all)"}
     limit = 200_000_000
 
     def run(fn, args=()):
@@ -323,31 +352,13 @@ def measure_emlearn(rng, frame, iir_in, results) -> dict | str:
     return out
 
 
-def main() -> int:
-    elf = build()
-    sizes = symbol_sizes(elf)
-    rng = np.random.default_rng(0)
-    results = []
+#: libgcc helpers the jobs may call (integer division, 64-bit arithmetic)
+LIBGCC = ("__udivsi3", "__aeabi_uidiv", "__aeabi_uidivmod", "__divsi3", "__aeabi_idiv", "__aeabi_idivmod",
+          "__aeabi_uldivmod", "__udivmoddi4", "__aeabi_lmul", "__muldi3", "__aeabi_llsr", "__lshrdi3",
+          "__aeabi_llsl", "__ashldi3", "__clzsi2", "__clzdi2", "__aeabi_ldiv0", "__aeabi_idiv0")
 
-    def cyc(fn, args=()):
-        r = profile_function(elf, fn, args)
-        return r
 
-    fft_code = ["emml_fft_init_q15", "emml_fft_rfft_q15"]
-    for n in (256, 512):
-        x = rng.integers(-32768, 32768, n).astype(np.int16)
-        r = cyc("bench_fft", (x, n))
-        base = cyc("bench_fft_init", (n,))
-        assert r.return_value == 0
-        results.append({
-            "what": f"{n}-point real FFT, q15", "cycles": r.cycles - base.cycles,
-            "instructions": r.instructions - base.instructions,
-            "flash_bytes": flash(sizes, fft_code) + n * 2 if n < CFG.n_fft else flash(sizes, fft_code + ["benchlm_fft_q15_twiddle"]),
-            "flash_note": "code + twiddle table for this size",
-            "stack_bytes": r.stack_bytes,
-        })
-
-    wav_frame = None
+def _speech_frame(rng) -> np.ndarray:
     try:
         from scipy.io import wavfile
 
@@ -357,87 +368,128 @@ def main() -> int:
         if d is not None:
             x = wavfile.read(d / "fsdd" / "recordings" / "3_jackson_0.wav")[1]
             fr = CFG.frames(x)
-            wav_frame = fr[len(fr) // 2].astype(np.int16)
+            return fr[len(fr) // 2].astype(np.int16)
     except (OSError, ValueError):
         pass
-    frame = wav_frame if wav_frame is not None else rng.normal(0, 3000, CFG.n_fft).astype(np.int16)
+    return rng.normal(0, 3000, CFG.n_fft).astype(np.int16)
+
+
+def main() -> int:
+    elf = build()
+    sizes = symbol_sizes(elf)
+    funcs = library_functions(elf)
+    libgcc = [n for n in LIBGCC if n in sizes]
+    try:
+        rv_elf = build("qemu_rv32e")
+    except Exception as e:  # noqa: BLE001 - the RISC-V toolchain is optional for the table
+        rv_elf, rv_note = None, f"not measured: {e}"
+    rng = np.random.default_rng(0)
+    results = []
+
+    def run(fn, args=(), base=None, base_args=(), per=1):
+        """(M0+ cycles, M0+ instructions, RV32E instructions, stack, result) of fn minus base."""
+        r = profile_function(elf, fn, args)
+        c, i = r.cycles, r.instructions
+        if base:
+            b = profile_function(elf, base, base_args)
+            c, i = c - b.cycles, i - b.instructions
+        rv = None
+        if rv_elf is not None:
+            q = profile_function(rv_elf, fn, args, max_instructions=100_000_000)
+            rv = q.instructions - (profile_function(rv_elf, base, base_args).instructions if base else 0)
+            assert all(np.array_equal(q.buffers[k], v) for k, v in r.buffers.items()), f"{fn}: RV32E differs"
+        f = (lambda v: v if per == 1 else round(v / per, 1))
+        return f(c), f(i), (None if rv is None else f(rv)), r.stack_bytes, r
+
+    fft_files = ["fft.c"]
+    for n in (256, 512):
+        x = rng.integers(-32768, 32768, n).astype(np.int16)
+        c, i, rv, st, r = run("bench_fft", (x, n), "bench_fft_init", (n,))
+        assert r.return_value == 0
+        code = code_of(sizes, funcs, fft_files) + ["emml_clz32"]
+        results.append({
+            "what": f"{n}-point real FFT, q15", "cycles": c, "instructions": i, "rv32e_instructions": rv,
+            "flash_bytes": flash(sizes, code) + 2 * n,
+            "flash_note": "fft.c code (radix-4 + split; the assembly loops on ARMv6-M) + a twiddle table "
+                          "for this size", "stack_bytes": st,
+        })
+
+    frame = _speech_frame(rng)
     work = np.zeros(CFG.n_fft, np.int16)
     out = np.zeros(CFG.n_mels, np.int16)
-    r = cyc("bench_logmel", (frame, work, out))
-    base = cyc("bench_logmel_init")
+    c, i, rv, st, r = run("bench_logmel", (frame, work, out), "bench_logmel_init")
     assert r.return_value == 0
     assert np.array_equal(r.buffers[2], CFG.logmel_q15(frame[None, :])[0]), "profiled log-mel differs from reference"
     lm_tables = ["benchlm_fft_q15_twiddle", "benchlm_window_q15_coeffs", "benchlm_band_start",
                  "benchlm_band_offset", "benchlm_mel_weights_q15", "benchlm_mel_log2_offset",
-                 "benchlm_fft_q15", "benchlm_window_q15", "benchlm_mel_q15"]
-    lm_code = ["emml_logmel_init_q15", "emml_logmel_frame_q15", "emml_fft_init_q15", "emml_fft_rfft_q15",
-               "emml_window_check_q15", "emml_log2_q16", "emml_clz32", "log2_table_q16"]
+                 "benchlm_fft_q15", "benchlm_window_q15", "benchlm_mel_q15", "log2_table_q16"]
+    lm_code = (code_of(sizes, funcs, ["fft.c", "mel.c", "window.c"], exclude=["emml_mfcc_q15", "emml_mfcc_check_q15"])
+               + ["emml_log2_q16", "emml_clz32"])
     results.append({
         "what": f"{CFG.n_fft}-point / {CFG.n_mels}-band q15 log-mel frame ({CFG.sample_rate} Hz)",
-        "cycles": r.cycles - base.cycles, "instructions": r.instructions - base.instructions,
-        "flash_bytes": flash(sizes, [s for s in lm_code + lm_tables if s in sizes]),
-        "flash_note": "code + twiddles + window + mel tables", "stack_bytes": r.stack_bytes,
+        "cycles": c, "instructions": i, "rv32e_instructions": rv,
+        "flash_bytes": flash(sizes, lm_code + [t for t in lm_tables if t in sizes]),
+        "flash_note": "code + twiddles + window + mel tables", "stack_bytes": st,
         "ram_bytes": 2 * CFG.n_fft, "goal_cycles": 100000,
     })
     logmel = r.buffers[2].astype(np.int16)
     mf = np.zeros(CFG.n_mfcc, np.int16)
-    r = cyc("bench_mfcc", (logmel, mf))
+    c, i, rv, st, r = run("bench_mfcc", (logmel, mf))
     assert np.array_equal(r.buffers[1], CFG.mfcc_q15(logmel[None, :])[0])
     results.append({
         "what": f"MFCC ({CFG.n_mfcc} of {CFG.n_mels}, q15 DCT-II) after the log-mel",
-        "cycles": r.cycles, "instructions": r.instructions,
+        "cycles": c, "instructions": i, "rv32e_instructions": rv,
         "flash_bytes": flash(sizes, ["emml_mfcc_q15", "benchlm_dct_q15", "benchlm_mfcc_q15"]),
-        "flash_note": "code + DCT table", "stack_bytes": r.stack_bytes,
+        "flash_note": "code + DCT table", "stack_bytes": st,
     })
     n = 256
     xin = rng.normal(0, 5000, n).astype(np.int16)
     yout = np.zeros(n, np.int16)
-    r = cyc("bench_iir", (xin, yout, n))
-    base = cyc("bench_iir_init")
+    c, i, rv, st, r = run("bench_iir", (xin, yout, n), "bench_iir_init", per=n)
     coeffs, shifts = iir.quantize_sos(SOS)
     assert np.array_equal(r.buffers[1], iir.sosfilt_q15(coeffs, shifts, xin))
     results.append({
         "what": f"biquad cascade q15, {len(shifts)} sections (4th-order Butterworth), per sample",
-        "cycles": round((r.cycles - base.cycles) / n, 1),
-        "instructions": round((r.instructions - base.instructions) / n, 1),
+        "cycles": c, "instructions": i, "rv32e_instructions": rv,
         "flash_bytes": flash(sizes, ["emml_iir_init_q15", "emml_iir_process_q15", "bench_biquad_coeffs",
                                      "bench_biquad_shift", "bench_biquad"]),
-        "flash_note": "code + coefficients", "stack_bytes": r.stack_bytes,
+        "flash_note": "code + coefficients", "stack_bytes": st,
     })
 
     xyz = _har_window(rng)
     scratch = np.zeros(HAR.scratch_len, np.int16)
     feats = np.zeros(HAR.n_features, np.int32)
-    r = cyc("benchhar_features", (xyz, scratch, feats))
+    c, i, rv, st, r = run("benchhar_features", (xyz, scratch, feats))
     assert np.array_equal(r.buffers[2], HAR.features(xyz[None])[0]), "profiled HAR features differ"
+    har_code = (code_of(sizes, funcs, ["features.c", "fft.c"], exclude=["emml_har_to_f32"])
+                + ["emml_isqrt_u64", "emml_isqrt_u32", "emml_clz32", "benchhar_features"] + libgcc)
     results.append({
         "what": f"HAR feature vector, {HAR.window} frames at {HAR.sample_rate:g} Hz "
                 f"({HAR.n_features} features, {HAR.fft_size}-pt FFT x 4)",
-        "cycles": r.cycles, "instructions": r.instructions,
-        "flash_bytes": flash(sizes, [s for s in ["emml_har_compute", "emml_har_check", "channel_features",
-                                                 "select_kth", "emml_fft_rfft_q15", "emml_isqrt_u64",
-                                                 "emml_isqrt_u32", "emml_clz32", "emml_gravity_init_q15",
-                                                 "emml_gravity_process_q15", "benchhar_twiddle", "benchhar_bands",
-                                                 "benchhar_har", "benchhar_features", "__aeabi_uldivmod",
-                                                 "__udivmoddi4", "__aeabi_lmul", "__muldi3"] if s in sizes]),
-        "flash_note": "code (incl. FFT, isqrt, 64-bit libgcc helpers) + twiddles + bands",
-        "stack_bytes": r.stack_bytes, "ram_bytes": 2 * HAR.scratch_len + 4 * HAR.n_features,
+        "cycles": c, "instructions": i, "rv32e_instructions": rv,
+        "flash_bytes": flash(sizes, har_code + ["benchhar_twiddle", "benchhar_bands", "benchhar_har"]),
+        "flash_note": "code (features, FFT, isqrt, libgcc division helpers) + twiddles + bands",
+        "stack_bytes": st, "ram_bytes": 2 * HAR.scratch_len + 4 * HAR.n_features,
     })
 
     eml = measure_emlearn(rng, frame, xin, results)
 
     width = max(len(x["what"]) for x in results)
     print(f"{'benchmark (Cortex-M0+ estimate, emml.profile)':<{width}}  {'cycles':>9}  {'flash B':>8}"
-          f"  {'emlearn':>10}  {'ratio':>6}")
+          f"  {'RV32E instr':>11}  {'emlearn':>10}  {'ratio':>6}")
     for x in results:
         e = eml.get("results", {}).get(x["what"]) if isinstance(eml, dict) else None
         extra = f"  {e['cycles']:>10}  {x['cycles'] / e['cycles']:>6.3f}" if e else ""
-        print(f"{x['what']:<{width}}  {x['cycles']:>9}  {x['flash_bytes']:>8}{extra}")
+        rv = "-" if x["rv32e_instructions"] is None else x["rv32e_instructions"]
+        print(f"{x['what']:<{width}}  {x['cycles']:>9}  {x['flash_bytes']:>8}  {rv:>11}{extra}")
     out_path = repo_root() / "bench" / "results" / "dsp.json"
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps({
         "board": BOARD, "cycle_model": "Cortex-M0+ estimate from emml.profile (ARMv6-M timing table, "
-        "zero wait states, single-cycle multiplier)", "config": CFG.__dict__ | {"fmax": CFG.fmax},
+        "zero wait states, single-cycle multiplier)",
+        "rv32e": "instructions on qemu_rv32e (RV32EC, no multiply instruction), exact counts from emml.profile"
+                 if rv_elf is not None else rv_note,
+        "config": CFG.__dict__ | {"fmax": CFG.fmax},
         "results": results,
         "emlearn": eml,
     }, indent=2, sort_keys=True) + "\n")

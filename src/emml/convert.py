@@ -33,8 +33,15 @@ def _nn() -> Converter:
     return ("nn", nn.supports, nn.convert)
 
 
-#: (family, handles(estimator), convert(estimator, **options)), tried in order.
-_CONVERTERS: list[Callable[[], Converter]] = [_trees, _classical, _nn]
+def _pipeline() -> Converter:
+    from emml import pipeline  # Pipeline [emml.dsp HarFeatures/LogMel, model]: one C entry point
+
+    return ("pipeline", pipeline.supports, pipeline.convert)
+
+
+#: (family, handles(estimator), convert(estimator, **options)), tried in order
+#: (the DSP pipeline first: other families also unwrap Pipelines).
+_CONVERTERS: list[Callable[[], Converter]] = [_pipeline, _trees, _classical, _nn]
 
 #: Options every family accepts; anything else is checked by the family.
 COMMON_OPTIONS = ("method", "dtype")

@@ -35,4 +35,11 @@
 #define EMML_FLOAT_ENABLE 1
 #endif
 
+/* EMML_ASM_ENABLE: 1 lets the DSP use its hand-allocated Cortex-M0/M0+
+ * (ARMv6-M) loops (FFT, log-mel window), which compute the same integers as
+ * the C; 0 builds the portable C on every target. See emml/fixed.h. */
+#ifndef EMML_ASM_ENABLE
+#define EMML_ASM_ENABLE 1
+#endif
+
 #endif /* EMML_CONFIG_H */

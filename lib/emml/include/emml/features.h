@@ -37,7 +37,8 @@
  *             default linear interpolation, which is exact in Q4: with
  *             p = k (n - 1) (k = 1, 2, 3), lo = p / 4, r = p % 4 and s the sorted
  *             values, q = 16 s[lo] + 4 r (s[lo+1] - s[lo]) - C. Found by
- *             quickselect on a copy in the scratch buffer (O(n) on average).
+ *             quickselect on a copy in the scratch buffer (O(n) on average;
+ *             the median's position first, then each quartile on its side).
  *   bands     FFT band energies: c[i] = 16 v[i] - mean_q4 (always mean-removed)
  *             is block-scaled to int16 (c 2^b, b = clz32(max |c|) - 18 so the
  *             largest value is in [2^13, 2^14): the q15 FFT never saturates;
@@ -62,7 +63,8 @@
  * the FFT buffer (n_fft, reused for the quartile selection), the magnitude
  * (n, stored as uint16) and, for GRAVITY_FILTER, the body signal (3 n).
  * 2 s at 26 Hz (n = 52, n_fft = 64): 116 int16 = 232 bytes (filter: 388 B).
- * Stack: under 150 bytes on Cortex-M0+ (see bench/results/dsp.json).
+ * Stack: about 300 bytes on Cortex-M0+ (bench/results/dsp.json); 98,000
+ * estimated cycles for 2 s at 26 Hz with every feature (bench/bench_dsp.py).
  */
 #ifndef EMML_FEATURES_H
 #define EMML_FEATURES_H

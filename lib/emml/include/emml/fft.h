@@ -1,11 +1,11 @@
 /*
  * emml/fft.h - real FFT of power-of-two sizes 32..1024 in q15 and float32.
  *
- * Method (both types): the n real samples are read as n/2 complex values
- * z[m] = x[2m] + j x[2m+1], transformed by an in-place radix-2
- * decimation-in-time complex FFT (bit-reversed input order, log2(n/2)
- * stages), then split into the spectrum of x (one more pass). The output
- * overwrites the input, packed in n values:
+ * Method: the n real samples are read as m = n/2 complex values
+ * z[t] = x[2t] + j x[2t+1], transformed by an in-place complex FFT on
+ * bit-reversed input (q15: radix-4 stages, see below; f32: radix-2), then
+ * split into the spectrum of x (one more pass). The output overwrites the
+ * input, packed in n values:
  *
  *     data[0] = Re X[0]   data[1] = Re X[n/2]   (both bins are real)
  *     data[2k] = Re X[k], data[2k+1] = Im X[k]  for k = 1 .. n/2 - 1
@@ -19,19 +19,36 @@
  * (emml_fft_init_* picks every (table n / n)-th entry), so a firmware keeps
  * one table, for its largest size.
  *
- * q15 scaling and rounding (emml_fft_rfft_q15): every complex stage computes
- *     t = W * b             products in int32, rounded to q15: (p + 2^14) >> 15
- *     a' = (a + t + 1) >> 1, b' = (a - t + 1) >> 1, saturated to int16
- * (the first stage, W = 1, uses t = b exactly), and the split pass halves
- * once more the same way, so the output is X[k] / n in q15: a full-scale
- * sine (amplitude 1) gives |X[k]/n| = 1/2 in its bin. Twiddles are
- * round(32768 cos), round(-32768 sin) clamped to +-32767, so |W| <= 1 and
- * the int32 products cannot overflow. Saturation can only act on inputs
- * whose complex pairs exceed magnitude 1 (both samples near full scale with
- * the worst phase); it is part of the spec and of the Python reference
- * (emml.dsp.rfft_q15), which this code matches bit for bit.
- * Noise: about 0.5 LSB per stage; tests/test_dsp_fft.py states the SNR
- * against numpy.fft (at least 60 dB for full-scale white noise at 512).
+ * q15 stages, scaling and rounding (emml_fft_rfft_q15), all integer:
+ *   - odd log2(m) (n = 64, 256, 1024): first a radix-2 stage with W = 1,
+ *       a' = (a + b + 1) >> 1, b' = (a - b + 1) >> 1        (halves: / 2)
+ *   - then radix-4 stages, each joining four transforms of h points into
+ *     one of 4h (h = 1, 4, 16, ... or 2, 8, 32, ...). With A0, A2, A1, A3
+ *     the inputs at p, p + h, p + 2h, p + 3h (bit-reversed order) and
+ *     W = W_4h^j: t1 = W^j A1, t2 = W^2j A2, t3 = W^3j A3, each product
+ *     rounded to q15, (w x + 2^14) >> 15 per real part (the first stage,
+ *     W = 1, uses t = A exactly); then, with a = A0 + 2 (the rounding),
+ *       y0 = (a + t2 + (t1 + t3)) >> 2      y2 = (a + t2 - (t1 + t3)) >> 2
+ *       y1 = (a - t2 - i (t1 - t3)) >> 2    y3 = (a - t2 + i (t1 - t3)) >> 2
+ *     to p, p + h, p + 2h, p + 3h                              (each / 4)
+ *   - split: E = ((Z[k] + conj Z[m-k]) + 1) >> 1 and the odd part
+ *     likewise (component by component), t = W_n^k O rounded as above,
+ *     X[k] = (E + t + 1) >> 1, X[m-k] = conj of (E - t + 1) >> 1  (/ 2)
+ *   Every stage saturates its results to int16 (only inputs whose complex
+ *   pairs exceed magnitude 1, e.g. both samples near full scale with the
+ *   worst phase, can reach it), so the output is X[k] / n in q15: a
+ *   full-scale sine (amplitude 1) gives |X[k]/n| = 1/2 in its bin.
+ *   Twiddles are round(32768 cos), round(-32768 sin) clamped to +-32767 (so
+ *   |W| <= 1 and no int32 product or sum overflows); W^3j past the table
+ *   is -W^(3j - n/2). emml.dsp.rfft_q15 is the Python reference, which this
+ *   code matches bit for bit, on every target.
+ *   Noise: tests/test_dsp_fft.py states the SNR against numpy.fft (measured
+ *   for full-scale white noise 73.7 / 63.7 / 60.8 / 57.7 dB at 32 / 256 /
+ *   512 / 1024 points; full-scale sines 76..83 dB).
+ * Speed: on ARMv6-M (Cortex-M0/M0+) the radix-4 stages, the split pass and
+ * the log-mel window run as hand-allocated assembly loops in fft.c / mel.c
+ * (EMML_ARMV6M_ASM in emml/fixed.h), the same integers as the C; a 512-point
+ * q15 FFT takes about 68,000 cycles (estimate, bench/bench_dsp.py).
  */
 #ifndef EMML_FFT_H
 #define EMML_FFT_H
@@ -80,6 +97,12 @@ emml_status_t emml_fft_init_q15(emml_fft_q15_t *fft, const emml_fft_table_q15_t 
 
 /* In-place real FFT of data[n] (q15 in, packed X/n q15 out, see above). */
 void emml_fft_rfft_q15(const emml_fft_q15_t *fft, int16_t *data);
+
+/* The same on input already in bit-reversed order: sample pair i
+ * (x[2i], x[2i+1]) stored at pair index bitrev(i) (log2(n/2) bits), for
+ * callers that write every sample anyway (a window pass) and so save the
+ * permutation. Same output, bit for bit. */
+void emml_fft_rfft_bitrev_q15(const emml_fft_q15_t *fft, int16_t *data);
 
 /* Power spectrum of a packed q15 spectrum: power[k] = Re^2 + Im^2 for
  * k = 0 .. n/2 (n/2 + 1 values), exact, q30 (|X/n|^2 * 2^30, at most 2^31). */

@@ -33,6 +33,18 @@ extern "C" {
 #define EMML_INLINE static inline
 #endif
 
+/* EMML_ARMV6M_ASM: 1 when the hand-allocated Cortex-M0/M0+ loops of the FFT
+ * and the log-mel window (fft.c, mel.c) replace their C versions: ARMv6-M
+ * code from gcc or clang, unless built with -DEMML_ASM_ENABLE=0 (see
+ * emml/config.h). They compute the same integers as the C, which
+ * tests/test_dsp_fft.py and the firmware tests check in the emulator. */
+#if (!defined(EMML_ASM_ENABLE) || EMML_ASM_ENABLE) && defined(__ARM_ARCH_6M__) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define EMML_ARMV6M_ASM 1
+#else
+#define EMML_ARMV6M_ASM 0
+#endif
+
 /* Clamp a 32-bit value to int16 (-32768 .. 32767). */
 EMML_INLINE int16_t emml_sat_q15(int32_t x)
 {

@@ -12,11 +12,13 @@
  *      an all-zero frame gives the floor in every band). Shifting before
  *      the window keeps quiet frames precise.
  *   2. work[i] = ((frame[i] << s) * w[i] + 2^14) >> 15  (the window, as
- *      emml_window_apply_q15 rounds it; rectangular: frame[i] << s)
+ *      emml_window_apply_q15 rounds it; rectangular: frame[i] << s),
+ *      written straight into the FFT's bit-reversed input order when work
+ *      is not the frame (emml_fft_rfft_bitrev_q15: no permutation pass)
  *   3. in-place q15 real FFT (X/n, see emml/fft.h)
  *   4. per band m, over its bins k: p = re^2 + im^2 (q30, uint32, recomputed
  *      per band so no power buffer is needed: RAM is the frame only) and
- *      E += wq * (p >> 15) + ((wq * (p & 0x7FFF)) >> 15)
+ *      E += floor(wq * p / 2^15)  (exact in 32 bits, see band_energy in mel.c)
  *      with wq the band's weights in q15 scaled to a peak of 32767
  *      (uint32; E <= 2^30 by Parseval, no overflow)
  *   5. L = emml_log2_q16(E) - 2 s * 65536 + log2_offset[m] (Q16.16 log2 of the
