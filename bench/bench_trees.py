@@ -66,6 +66,7 @@ class Case:
     estimator: Any
     X_test: np.ndarray
     y_ref: np.ndarray  # scikit-learn's predict on X_test, as class indices
+    X_all: np.ndarray | None = None  # every test row (host agreement of emml's C); default X_test
 
 
 def _digits():
@@ -89,8 +90,8 @@ def make_cases(quick: bool, rows: int) -> list[Case]:
         Xt = X[1::2][:rows]
         return [Case("iris_rf_tiny", "RandomForest, iris x10 (integers), 3 trees, depth 3", est, Xt,
                      np.searchsorted(est.classes_, est.predict(Xt)))]
-    Xtr, ytr, Xte = _digits()
-    Xte = Xte[:rows]
+    Xtr, ytr, Xall = _digits()
+    Xte = Xall[:rows]
     specs = [
         ("digits_rf", "RandomForest, load_digits, 10 trees, max_depth 10 (the issue's reference model)",
          RandomForestClassifier(n_estimators=10, max_depth=10, random_state=SEED)),
@@ -101,7 +102,7 @@ def make_cases(quick: bool, rows: int) -> list[Case]:
     ]
     for name, desc, est in specs:
         est.fit(Xtr, ytr)
-        cases.append(Case(name, desc, est, Xte, np.searchsorted(est.classes_, est.predict(Xte))))
+        cases.append(Case(name, desc, est, Xte, np.searchsorted(est.classes_, est.predict(Xte)), Xall))
     return cases
 
 
@@ -119,22 +120,27 @@ class Impl:
     header: str  # included by the wrapper ("" for none)
     body: str  # C statements of bench_predict(x); must return the class index
     xtype: str  # "float", "int16_t" or "double"
+    host_agreement: float | None = None  # emml: agreement of its C run on the host, every test row
     cxx: bool = False
     strict: bool = False  # emml's own warning flags (-Werror); peers build with -w
     include_dirs: list[Path] = field(default_factory=list)
     prelude: str = ""
 
 
-def emml_impl(est: Any, method: str, dtype: str) -> Impl:
+def emml_impl(case: Case, method: str, dtype: str, leaf_values: str = "auto") -> Impl:
     import emml
 
-    model = emml.convert(est, method=method, dtype=dtype)
+    est = case.estimator
+    model = emml.convert(est, method=method, dtype=dtype, leaf_values=leaf_values)
     src = model.sources("m")
     sfx = "" if dtype == "float32" else "_i16"
     layout = f", {model.layout}" if method == "table" else ""
-    return Impl(f"emml {method} ({dtype}{layout})", src, "m.h",
+    leaves = ", uint8 leaves" if leaf_values == "uint8" else ""
+    X = case.X_all if case.X_all is not None else case.X_test
+    agree = float(np.mean(model.predict(X) == est.predict(X)))
+    return Impl(f"emml {method} ({dtype}{layout}{leaves})", src, "m.h",
                 f"return m_predict{sfx}(x, M_N_FEATURES);", "float" if dtype == "float32" else "int16_t",
-                strict=True)
+                strict=True, host_agreement=agree)
 
 
 def emlearn_impl(est: Any, method: str) -> Impl:
@@ -187,17 +193,21 @@ def micromlgen_impl(est: Any) -> Impl:
                 prelude=f"static Eloquent::ML::Port::{cls} clf;\n")
 
 
-def implementations(est: Any) -> list[tuple[str, Callable[[], Impl]]]:
-    return [
-        ("emml table (float32)", lambda: emml_impl(est, "table", "float32")),
-        ("emml table (int16)", lambda: emml_impl(est, "table", "int16")),
-        ("emml inline (float32)", lambda: emml_impl(est, "inline", "float32")),
-        ("emml inline (int16)", lambda: emml_impl(est, "inline", "int16")),
+def implementations(case: Case) -> list[tuple[str, Callable[[], Impl]]]:
+    est = case.estimator
+    out = [
+        ("emml table (float32)", lambda: emml_impl(case, "table", "float32")),
+        ("emml table (int16)", lambda: emml_impl(case, "table", "int16")),
+        ("emml inline (float32)", lambda: emml_impl(case, "inline", "float32")),
+        ("emml inline (int16)", lambda: emml_impl(case, "inline", "int16")),
         ("emlearn table", lambda: emlearn_impl(est, "loadable")),
         ("emlearn inline", lambda: emlearn_impl(est, "inline")),
         ("m2cgen (C)", lambda: m2cgen_impl(est)),
         ("micromlgen (C++)", lambda: micromlgen_impl(est)),
     ]
+    if type(est).__name__ in ("RandomForestClassifier", "ExtraTreesClassifier"):  # 8-bit leaf probabilities
+        out.insert(2, ("emml table (float32, uint8 leaves)", lambda: emml_impl(case, "table", "float32", "uint8")))
+    return out
 
 
 # ---- build and measure ------------------------------------------------------------
@@ -296,6 +306,7 @@ def measure(impl: Impl, case: Case, d: Path) -> dict[str, Any]:
         "instructions_mean": float(np.mean(instr)),
         "agreement": agree / len(case.X_test),
         "input_type": impl.xtype,
+        **({"host_agreement_all_test_rows": impl.host_agreement} if impl.host_agreement is not None else {}),
     }
 
 
@@ -322,7 +333,8 @@ def run(quick: bool, rows: int, out: Path, only: list[str] | None = None) -> dic
         for case in cases:
             entry = {"name": case.name, "description": case.description, "test_rows": len(case.X_test),
                      **model_stats(case.estimator), "results": []}
-            for i, (label, make) in enumerate(implementations(case.estimator)):
+            entry["all_test_rows"] = len(case.X_all if case.X_all is not None else case.X_test)
+            for i, (label, make) in enumerate(implementations(case)):
                 if only and not any(o in label for o in only):
                     continue
                 t0 = time.time()

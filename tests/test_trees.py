@@ -113,6 +113,113 @@ def test_multi_output_regression():
     np.testing.assert_allclose(out, est.predict(X), rtol=1e-5, atol=1e-3)
 
 
+def check_multi_output(model, est, X):
+    """predict: (n, n_outputs) labels; predict_proba: a list, one array per output."""
+    X = np.asarray(X, dtype=np.float32)
+    got, want = model.predict(X), est.predict(X)
+    assert got.shape == want.shape == (len(X), est.n_outputs_) and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    got_p, want_p = model.predict_proba(X), est.predict_proba(X)
+    assert isinstance(got_p, list) and len(got_p) == len(want_p) == est.n_outputs_
+    for g, w in zip(got_p, want_p):
+        np.testing.assert_allclose(g, w, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        DecisionTreeClassifier(max_depth=12, random_state=SEED),
+        RandomForestClassifier(n_estimators=6, max_depth=8, random_state=SEED),
+        ExtraTreesClassifier(n_estimators=5, max_depth=10, random_state=SEED),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_multi_output_classification(digits, est):
+    """Digits images -> (digit, odd/even with labels 10/11, 'lo'/'hi'-like labels 0/7):
+    outputs of different sizes and label sets; float and quantized (integer-valued) inputs."""
+    Xtr, ytr, Xte, yte = digits
+    Y = lambda y: np.c_[y, 10 + y % 2, 7 * (y >= 5)]  # noqa: E731
+    est.fit(Xtr, Y(ytr))
+    X = np.r_[Xtr[:300], Xte]
+    for method, dtype, layout in [("table", "float32", "auto"), ("inline", "float32", "auto"),
+                                  ("table", "uint8", "auto"), ("inline", "int16", "auto"),
+                                  ("table", "float32", "packed"), ("table", "int8", "packed")]:
+        model = emml.convert(est, method=method, dtype=dtype, layout=layout)
+        assert model.n_targets == 3 and model.n_outputs == 14
+        check_multi_output(model, est, X)
+
+
+def fsdd_features():
+    """Free Spoken Digit Dataset clips 0-5 of every digit and speaker -> 16
+    log band energies + log length (real-valued). Targets: (digit, speaker)."""
+    import glob
+    from pathlib import Path
+
+    from scipy.io import wavfile
+
+    from emml.paths import data_dir
+
+    d = data_dir()
+    if d is None or not (d / "fsdd" / "recordings").is_dir():
+        pytest.skip("FSDD data set not found (set EMML_DATA_DIR)")
+    feats, digit, speaker = [], [], []
+    for f in sorted(glob.glob(str(d / "fsdd" / "recordings" / "*.wav"))):
+        dg, spk, idx = Path(f).stem.split("_")
+        if int(idx) >= 6:
+            continue
+        x = wavfile.read(f)[1].astype(np.float64)
+        power = np.abs(np.fft.rfft(x, 4096)) ** 2
+        bands = [b.sum() for b in np.array_split(power[1:], 16)]
+        feats.append(np.r_[np.log10(np.asarray(bands) + 1.0), np.log10(len(x))])
+        digit.append(int(dg))
+        speaker.append(spk)
+    return np.asarray(feats, dtype=np.float32), np.c_[digit, speaker]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RandomForestClassifier(n_estimators=8, max_depth=10, random_state=SEED),
+    lambda: ExtraTreesClassifier(n_estimators=8, random_state=SEED),
+], ids=["RandomForest", "ExtraTrees"])
+def test_multi_output_real_audio(make):
+    """A real multi-output problem: spoken digit and speaker from one clip
+    (string labels on both outputs)."""
+    X, Y = fsdd_features()
+    Y = Y.astype(str)
+    assert len(X) == 360 and set(Y[:, 1]) >= {"george", "theo"}
+    est = make().fit(X[::2], Y[::2])
+    for method in ("table", "inline"):
+        check_multi_output(emml.convert(est, method=method), est, X)
+
+
+def test_multi_output_c_contract(tmp_path):
+    """The C entry points of a multi-output model: one class index per output,
+    probabilities concatenated, short buffers and bad arguments refused."""
+    X, y = load_iris(return_X_y=True)
+    est = RandomForestClassifier(n_estimators=3, max_depth=4, random_state=SEED).fit(X, np.c_[y, y == 2])
+    model = emml.convert(est, method="table")
+    model.save(tmp_path, "mo")
+    row = ", ".join(f"{v:.9g}f" for v in X[120])
+    want = est.predict(X[120:121])[0].astype(int).tolist()
+    (tmp_path / "main.c").write_text(
+        '#include "mo.h"\nint main(void)\n{\n'
+        f"    static const float x[MO_N_FEATURES] = {{{row}}};\n"
+        "    static const int32_t counts[MO_N_TARGETS] = MO_CLASS_COUNTS;\n"
+        "    int32_t cls[MO_N_TARGETS];\n    float p[MO_N_OUTPUTS];\n"
+        "    if (MO_N_TARGETS != 2 || MO_N_OUTPUTS != 5 || counts[0] != 3 || counts[1] != 2)\n        return 1;\n"
+        "    if (mo_predict(x, MO_N_FEATURES, cls, MO_N_TARGETS) != EMML_OK)\n        return 2;\n"
+        f"    if (cls[0] != {want[0]} || cls[1] != {want[1]})\n        return 3;\n"
+        "    if (mo_predict(x, MO_N_FEATURES, cls, 1) != EMML_ERR_BUFFER_TOO_SMALL)\n        return 4;\n"
+        "    if (mo_predict(x, 3, cls, 2) != EMML_ERR_SHAPE || mo_predict(x, 4, 0, 2) != EMML_ERR_NULL)\n"
+        "        return 5;\n"
+        "    if (mo_predict_proba(x, MO_N_FEATURES, p, 4) != EMML_ERR_BUFFER_TOO_SMALL)\n        return 6;\n"
+        "    if (mo_predict_proba(x, MO_N_FEATURES, p, MO_N_OUTPUTS) != EMML_OK)\n        return 7;\n"
+        "    return p[0] + p[1] + p[2] > 0.999f && p[3] + p[4] > 0.999f ? 0 : 8;\n}\n"
+    )
+    exe = compile_c([tmp_path / "main.c", tmp_path / "mo.c"], output_name="mo_contract", shared=False,
+                    include_dirs=[tmp_path])
+    assert subprocess.run([str(exe)]).returncode == 0
+
+
 def test_synthetic_many_classes_big_tree():
     X, y = make_classification(n_samples=3000, n_features=40, n_informative=20, n_classes=30,
                                n_clusters_per_class=1, random_state=SEED)
@@ -142,6 +249,22 @@ def test_hgb_missing_values():
     est = HistGradientBoostingClassifier(max_iter=15, random_state=SEED).fit(X, y)
     for method in ("table", "inline"):
         check_classifier(emml.convert(est, method=method), est, X)
+
+
+def test_hgb_infinite_thresholds():
+    # with missing values in training, HistGradientBoosting may split at +inf
+    # ("every number left, NaN right"); the generated C must keep that split
+    rng = np.random.RandomState(SEED)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    est = HistGradientBoostingClassifier(max_iter=10, random_state=SEED).fit(X, y)
+    thresholds = np.concatenate([p[0].nodes["num_threshold"][~p[0].nodes["is_leaf"].astype(bool)]
+                                 for p in est._predictors])
+    assert np.isinf(thresholds).any()
+    Xq = np.r_[X, [[np.inf] * 5, [-np.inf] * 5, [np.nan] * 5]]
+    for method, layout in (("table", "bytes"), ("table", "packed"), ("inline", "auto")):
+        check_classifier(emml.convert(est, method=method, layout=layout), est, Xq)
 
 
 def test_hgb_categorical_is_rejected():
@@ -196,18 +319,77 @@ def test_quantized_real_inputs_report_error():
     assert q.min() >= -128 and q.max() <= 127
 
 
+def uint8_leaves_reference(forest, X):
+    """Integer reference of leaf_values='uint8': every tree's leaf probabilities
+    rounded to k/256 (half up), summed as integers, first largest wins."""
+    total = np.zeros((len(X), len(forest.classes_)), dtype=np.int64)
+    for tree, leaves in zip(forest.estimators_, forest.apply(X).T):
+        v = tree.tree_.value[:, 0, :]
+        p = v / v.sum(axis=1, keepdims=True)
+        total += np.floor(p[leaves] * 256 + 0.5).astype(np.int64)
+    return total, total.argmax(axis=1)
+
+
 def test_uint8_leaf_probabilities_option(digits, digits_rf):
     _, _, Xte, _ = digits
     exact = emml.convert(digits_rf, method="table")
-    small = emml.convert(digits_rf, method="table", leaf_values="uint8")
-    assert sum(small.data_sizes().values()) < sum(exact.data_sizes().values())
-    np.testing.assert_allclose(small.predict_proba(Xte), digits_rf.predict_proba(Xte), atol=1 / 256)
+    for method in ("table", "inline"):
+        small = emml.convert(digits_rf, method=method, leaf_values="uint8")
+        if method == "table":
+            assert sum(small.data_sizes().values()) < sum(exact.data_sizes().values())
+        total, best = uint8_leaves_reference(digits_rf, Xte)
+        np.testing.assert_array_equal(small.predict(Xte), digits_rf.classes_[best])  # bit for bit
+        scale = np.float32(1.0 / (256 * digits_rf.n_estimators))  # the C multiplies by the float32 reciprocal
+        np.testing.assert_array_equal(small.predict_proba(Xte), total.astype(np.float32) * scale)
+        np.testing.assert_allclose(small.predict_proba(Xte), digits_rf.predict_proba(Xte), atol=1 / 512)
+    # the cost, as bench/bench_trees.py reports it: rows where 8-bit leaves change the class
+    assert (digits_rf.classes_[best] == digits_rf.predict(Xte)).mean() >= 0.97
 
 
 def test_auto_picks_a_method(digits_rf):
     model = emml.convert(digits_rf)
-    assert model.method in ("table", "inline")
-    assert model.options["method"].startswith("auto->")
+    assert model.method == "table"  # 1,337 nodes: inline code is ~4x the table
+    assert model.options["method"] == "auto->table"
+    with pytest.raises(emml.UnsupportedError, match="target='z80'.*ch32v003"):
+        emml.convert(digits_rf, target="z80")
+    assert emml.convert(digits_rf, target="ch32v003").method == "table"
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("riscv64-unknown-elf-gcc") is None,
+                    reason="needs arm-none-eabi-gcc and riscv64-unknown-elf-gcc")
+@pytest.mark.parametrize("board", ["py32f003", "ch32v003"])
+def test_auto_picks_the_smaller_form(tmp_path, monkeypatch, board):
+    """method='auto' against real builds: both forms linked for the board,
+    auto must have chosen the one with less flash (models where inline wins
+    and one where the table wins, on an ARM and a RISC-V part)."""
+    from sklearn.datasets import load_breast_cancer
+
+    from emml import firmware
+
+    # tree code links nothing else of lib/emml: the same images, built faster
+    monkeypatch.setattr(firmware, "runtime_sources",
+                        lambda: [runtime_dir() / "src" / f for f in ("mathf.c", "status.c", "trees.c")])
+    main = ('#include "m.h"\nvolatile int32_t g_out;\nfloat g_x[M_N_FEATURES];\n'
+            "int main(void)\n{\n    g_out = %s;\n    return 0;\n}\n")
+
+    def linked_flash(model, d):
+        model.save(d, "m")
+        (d / "main.c").write_text(main % "m_predict(g_x, M_N_FEATURES)")
+        return firmware.build(board, [d / "main.c", d / "m.c"], include_dirs=[d], out_dir=d / "out").flash_bytes
+
+    Xi, yi = load_iris(return_X_y=True)
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    models = [DecisionTreeClassifier(max_depth=2, random_state=SEED).fit(Xi, yi),
+              DecisionTreeClassifier(max_depth=3, random_state=SEED).fit(Xb, yb),
+              RandomForestClassifier(n_estimators=5, max_depth=5, random_state=SEED).fit(Xi, yi)]
+    picked = []
+    for est in models:
+        flash = {m: linked_flash(emml.convert(est, method=m), tmp_path / f"{len(picked)}{m}")
+                 for m in ("table", "inline")}
+        auto = emml.convert(est, target=board)
+        assert flash[auto.method] == min(flash.values()), f"{board}: auto chose {auto.method}, sizes {flash}"
+        picked.append(auto.method)
+    assert picked == ["inline", "inline", "table"]
 
 
 @pytest.mark.parametrize("layout", ["bytes", "packed"])
@@ -282,7 +464,7 @@ def test_bench_script_smoke(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "bench_trees", bench)  # dataclasses look their module up
     spec.loader.exec_module(bench)
     out = tmp_path / "trees.json"
-    assert bench.main(["--quick", "--rows", "2", "--only", "emml table (float32", "--out", str(out)]) == 0
+    assert bench.main(["--quick", "--rows", "2", "--only", "emml table (float32)", "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     (row,) = result["models"][0]["results"]
     assert row["agreement"] == 1.0 and row["flash_bytes"] > 0 and row["cycles_mean"] > 0
@@ -328,9 +510,6 @@ def test_unsupported_estimators_and_options(digits_rf):
         emml.convert(digits_rf, frobnicate=True)
     with pytest.raises(emml.UnsupportedError, match="not fitted"):
         emml.convert(RandomForestClassifier())
-    multi = RandomForestClassifier(n_estimators=2).fit(X, np.c_[y, y])
-    with pytest.raises(emml.UnsupportedError, match="multi-output classification"):
-        emml.convert(multi)
 
 
 # ---- generated C ------------------------------------------------------------
@@ -347,17 +526,23 @@ def test_save_is_deterministic(tmp_path, digits_rf):
 
 
 def test_two_translation_units_and_version_guard(tmp_path, digits_rf):
+    # a third file includes a second model's header as well: every form, no clash
+    emml.convert(digits_rf, method="inline", dtype="int16").save(tmp_path, "rf16")
+    emml.convert(digits_rf, method="table", layout="packed").save(tmp_path, "rfp")
+    (tmp_path / "third.c").write_text('#include "rf.h"\n#include "rf16.h"\n#include "rfp.h"\n#include "rf16.h"\n'
+                                      "int third(const float *x);\nint third(const float *x)\n{\n"
+                                      "    return (int)(rf16_predict(x, RF16_N_FEATURES) - rfp_predict(x, 64));\n}\n")
     model = emml.convert(digits_rf, method="table")
     model.save(tmp_path, "rf")
-    (tmp_path / "other.c").write_text('#include "rf.h"\nint other(const float *x);\nint other(const float *x) { return (int)rf_predict(x, RF_N_FEATURES); }\n')
+    (tmp_path / "other.c").write_text('#include "rf.h"\n#include "rf16.h"\nint other(const float *x);\nint other(const float *x) { return (int)rf_predict(x, RF_N_FEATURES); }\n')
     (tmp_path / "main.c").write_text(
-        '#include "rf.h"\nint other(const float *x);\nint main(void)\n{\n    float x[RF_N_FEATURES] = {0};\n'
+        '#include "rf.h"\nint other(const float *x);\nint third(const float *x);\nint main(void)\n{\n    float x[RF_N_FEATURES] = {0};\n'
         "    float p[RF_N_OUTPUTS];\n    if (rf_predict_proba(x, RF_N_FEATURES, p, RF_N_OUTPUTS) != EMML_OK)\n        return 1;\n"
         "    if (rf_predict(x, 3) != EMML_ERR_SHAPE || rf_predict(0, RF_N_FEATURES) != EMML_ERR_NULL)\n        return 2;\n"
-        "    return other(x) == rf_predict(x, RF_N_FEATURES) ? 0 : 3;\n}\n"
+        "    return other(x) == rf_predict(x, RF_N_FEATURES) && third(x) == 0 ? 0 : 3;\n}\n"
     )
-    exe = compile_c([tmp_path / "main.c", tmp_path / "other.c", tmp_path / "rf.c"], output_name="two_tu",
-                    shared=False, include_dirs=[tmp_path])
+    exe = compile_c([tmp_path / f for f in ("main.c", "other.c", "third.c", "rf.c", "rf16.c", "rfp.c")],
+                    output_name="two_tu", shared=False, include_dirs=[tmp_path])
     assert subprocess.run([str(exe)]).returncode == 0
     from emml.host import HostBuildError
 
@@ -374,9 +559,14 @@ def test_two_translation_units_and_version_guard(tmp_path, digits_rf):
 @pytest.mark.parametrize("method,layout", [("table", "bytes"), ("table", "packed"), ("inline", "auto")])
 def test_generated_c_is_strict_and_freestanding(tmp_path, method, layout):
     """Generated C builds warning-free for Cortex-M0+, the host, and RV32E,
-    where there is no C library at all (so no <math.h>, no expf)."""
+    where there is no C library at all (so no <math.h>, no expf), and never
+    computes in double: no promotion warnings, no soft-float double helper
+    (__aeabi_d*, __*df*) referenced by the Cortex-M0+ object."""
     X, y = load_iris(return_X_y=True)
     ests = [RandomForestClassifier(n_estimators=3, max_depth=4, random_state=SEED).fit(X, y),
+            RandomForestClassifier(n_estimators=2, max_depth=3, random_state=SEED).fit(X, np.c_[y, y == 1]),
+            RandomForestRegressor(n_estimators=3, max_depth=3, random_state=SEED).fit(X[:, 1:], X[:, 0]),  # mean
+            GradientBoostingClassifier(n_estimators=2, max_depth=2, random_state=SEED).fit(X, y),
             HistGradientBoostingClassifier(max_iter=3).fit(X, y),  # softmax
             HistGradientBoostingClassifier(max_iter=3).fit(X, y == 1),  # logistic
             IsolationForest(n_estimators=3, random_state=SEED).fit(X)]  # 2^x score
@@ -391,9 +581,14 @@ def test_generated_c_is_strict_and_freestanding(tmp_path, method, layout):
     for src in sorted(tmp_path.glob("*.c")):
         for cc, flags in compilers:
             cmd = [cc, *flags, "-std=c99", "-Wall", "-Wextra", "-Wconversion", "-pedantic", "-Werror",
-                   f"-I{inc}", f"-I{tmp_path}", "-c", str(src), "-o", str(tmp_path / "x.o")]
+                   "-Wdouble-promotion", f"-I{inc}", f"-I{tmp_path}", "-c", str(src), "-o", str(tmp_path / "x.o")]
             r = subprocess.run(cmd, capture_output=True, text=True)
             assert r.returncode == 0, f"{cc} {src.name}:\n{r.stderr}"
+            if cc == "arm-none-eabi-gcc":
+                undefined = subprocess.run(["arm-none-eabi-nm", "-u", str(tmp_path / "x.o")], capture_output=True,
+                                           text=True, check=True).stdout.split()
+                assert not [u for u in undefined if u.startswith("__aeabi_d") or (u.startswith("__") and "df" in u)], \
+                    f"{src.name} uses double: {undefined}"
 
 
 def test_cli_convert(tmp_path, digits_rf):
@@ -406,6 +601,24 @@ def test_cli_convert(tmp_path, digits_rf):
         "convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path / "out"), "--name", "digits", "--method", "table"
     ]) == 0
     assert (tmp_path / "out" / "digits.h").is_file() and (tmp_path / "out" / "digits.c").is_file()
+    # every tree option on the command line, written into the provenance comment
+    assert main([
+        "convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path / "opt"), "--name", "digits", "--method", "table",
+        "--layout", "packed", "--leaf-values", "uint8", "--dtype", "int16",
+    ]) == 0
+    header = (tmp_path / "opt" / "digits.h").read_text()
+    assert "method=table dtype=int16" in header and "leaf_values=uint8 layout=packed" in header
+    assert "digits_predict_i16(const int16_t *x" in header
+    assert main(["convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path / "rv"), "--name", "digits",
+                 "--target", "ch32v003"]) == 0
+    assert "method=auto->table" in (tmp_path / "rv" / "digits.h").read_text()
+    assert main(["convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path), "--name", "x", "--target", "z80"]) == 2
+    # tree-only options are not passed to other model kinds
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    joblib.dump(LogisticRegression(max_iter=300).fit(X, y), tmp_path / "lr.joblib")
+    assert main(["convert", str(tmp_path / "lr.joblib"), "-o", str(tmp_path / "lr"), "--name", "lr"]) == 0
     assert main(["convert", str(tmp_path / "missing.joblib"), "-o", str(tmp_path), "--name", "x"]) == 2
     assert main(["convert", str(tmp_path / "rf.joblib"), "-o", str(tmp_path), "--name", "1bad"]) == 2
 

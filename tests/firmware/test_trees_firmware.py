@@ -56,3 +56,34 @@ def test_tree_model_in_qemu_matches_host(run_app, tmp_path, digits_forest, board
         dut.write_line("end")
         dut.expect(rf"done rows={len(X) + 1}")
         assert dut.wait_exit() == 0
+
+
+@pytest.mark.firmware
+@pytest.mark.parametrize("method", ["table", "inline"])
+@pytest.mark.parametrize("board", BOARDS)
+def test_multi_output_forest_in_qemu_matches_host(run_app, tmp_path, board, method):
+    """Multi-output classification (digit, parity, >= 5): every output's class
+    and every probability bit-identical to the host, classes equal to scikit-learn."""
+    X, y = load_digits(return_X_y=True)
+    X = X.astype(np.float32)
+    Y = np.c_[y, y % 2, (y >= 5).astype(int)]
+    est = RandomForestClassifier(n_estimators=4, max_depth=6, random_state=SEED).fit(X[:1200], Y[:1200])
+    X = X[1200:1200 + N_ROWS]
+    model = emml.convert(est, method=method)
+    model.save(tmp_path, "tree_model")
+    host_class = model.predict(X)
+    np.testing.assert_array_equal(host_class, est.predict(X))
+    host_proba = np.concatenate(model.predict_proba(X), axis=1)
+    index = np.stack([np.searchsorted(c, host_class[:, k]) for k, c in enumerate(model.classes_)], axis=1)
+    with run_app(APP, board, extra_sources=[tmp_path / "tree_model.c"], include_dirs=[tmp_path]) as dut:
+        dut.expect(r"ready features=64 targets=3 outputs=14")
+        for i, row in enumerate(X):
+            dut.write_line(row_line(row))
+            got = dut.expect(r"row (\d+) class ([\d ]+) proba ([0-9a-f ]+)\r?\n")
+            assert int(got.group(1)) == i
+            assert [int(v) for v in got.group(2).split()] == index[i].tolist(), f"row {i}: classes differ"
+            want = [f"{int(b):08x}" for b in host_proba[i].astype(np.float32).view(np.uint32)]
+            assert got.group(3).split() == want, f"row {i}: probabilities differ from the host"
+        dut.write_line("end")
+        dut.expect(rf"done rows={len(X)}")
+        assert dut.wait_exit() == 0

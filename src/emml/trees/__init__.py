@@ -26,9 +26,15 @@ def convert(
     layout (method="table"): "bytes" (byte-aligned nodes walked by a walker
     generated for this model: fastest), "packed" (bit-stream nodes walked by
     the emml_trees runtime: smallest), or "auto" (bytes unless that makes the
-    model data more than 25% larger, or a field needs more than 16 bits)."""
+    model data more than 25% larger, or a field needs more than 16 bits).
+
+    target (method="auto"): a board name (boards/*.json) or a cpu
+    ("cortex-m0plus", "rv32ec"); auto picks the form with the smaller
+    estimated flash there (constants measured by bench/tree_auto_sizes.py)."""
     from emml.trees.quantize import make_quantizer
-    from emml.trees.select import choose_method
+    from emml.trees.select import choose_method, resolve_target
+
+    resolve_target(target)  # a bad target is an error whatever the method
 
     if allow_nan is None:
         allow_nan = type(estimator).__name__.startswith("HistGradientBoosting")

@@ -46,10 +46,17 @@ class Ensemble:
     row_width: int  # values per leaf row
     post: str  # mean_proba | mean | sum | logistic | softmax | isolation
     base: np.ndarray  # float64 (n_outputs,) initial accumulator for "sum" kinds
-    classes: np.ndarray | None = None
+    classes: np.ndarray | None = None  # multi-output classifiers: a list, one array per output
     task: str = "classifier"  # classifier | regressor | outlier
     allow_nan: bool = False
     params: dict[str, Any] = field(default_factory=dict)  # post-processing constants
+    # multi-output classifiers: classes per output; the accumulator (and each
+    # leaf row) is the per-output probability rows one after another
+    class_counts: tuple[int, ...] = ()
+
+    @property
+    def multi_output(self) -> bool:
+        return len(self.class_counts) > 1
 
     @property
     def n_trees(self) -> int:
@@ -80,39 +87,37 @@ def _sk_tree(tree_: Any, values: np.ndarray, feature_map: np.ndarray | None = No
     )
 
 
-def _classifier_rows(tree_: Any) -> np.ndarray:
+def _classifier_rows(tree_: Any, class_counts: list[int]) -> np.ndarray:
     """Per-node class probabilities exactly as DecisionTreeClassifier.predict_proba
-    computes them (value normalized by its sum, in float64)."""
-    v = tree_.value[:, 0, :].astype(np.float64)
-    norm = v.sum(axis=1)[:, None]
-    norm[norm == 0.0] = 1.0
-    return v / norm
-
-
-def _check_single_output_classifier(est: Any) -> None:
-    if getattr(est, "n_outputs_", 1) != 1:
-        raise UnsupportedError(
-            f"{type(est).__name__} with {est.n_outputs_} outputs: multi-output classification "
-            "is not supported yet; train one classifier per output instead "
-            "(multi-output regression is supported)"
-        )
+    computes them (each output's value normalized by its sum, in float64),
+    the outputs' rows one after another."""
+    rows = []
+    for k, n in enumerate(class_counts):
+        v = tree_.value[:, k, :n].astype(np.float64)
+        norm = v.sum(axis=1)[:, None]
+        norm[norm == 0.0] = 1.0
+        rows.append(v / norm)
+    return np.concatenate(rows, axis=1)
 
 
 def from_forest_classifier(est: Any, allow_nan: bool) -> Ensemble:
-    _check_single_output_classifier(est)
     trees = [est] if hasattr(est, "tree_") else list(est.estimators_)
-    n = len(est.classes_)
+    multi = int(getattr(est, "n_outputs_", 1)) > 1
+    classes = [np.asarray(c) for c in est.classes_] if multi else [np.asarray(est.classes_)]
+    counts = [len(c) for c in classes]
+    n = sum(counts)
     return Ensemble(
         estimator=type(est).__name__,
-        trees=[_sk_tree(t.tree_, _classifier_rows(t.tree_)) for t in trees],
+        trees=[_sk_tree(t.tree_, _classifier_rows(t.tree_, counts)) for t in trees],
         n_features=int(est.n_features_in_),
         kind="proba",
         n_outputs=n,
         row_width=n,
         post="mean_proba",
         base=np.zeros(n),
-        classes=np.asarray(est.classes_),
+        classes=classes if multi else classes[0],
         allow_nan=allow_nan,
+        class_counts=tuple(counts) if multi else (),
     )
 
 

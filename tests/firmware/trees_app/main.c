@@ -12,6 +12,9 @@
  * Output (console newline "\r\n"):
  *   ready features=<n> classes=<n>
  *   row <i> class <k> proba <8 hex digits: bits of the float32 probability of k>
+ * or, for a multi-output classifier (TREE_MODEL_N_TARGETS defined):
+ *   ready features=<n> targets=<n> outputs=<n>
+ *   row <i> class <k0> ... <k(targets-1)> proba <8 hex digits per probability, all outputs>
  *   row <i> error <reason>                 a malformed line
  *   done rows=<n>
  * then main returns 0 (QEMU's exit status).
@@ -25,6 +28,9 @@
 static char line[LINE_MAX];
 static float features[TREE_MODEL_N_FEATURES];
 static float proba[TREE_MODEL_N_OUTPUTS];
+#ifdef TREE_MODEL_N_TARGETS
+static int32_t classes[TREE_MODEL_N_TARGETS];
+#endif
 
 static int hex_digit(char c)
 {
@@ -85,8 +91,15 @@ int main(void)
     board_init();
     console_puts("ready features=");
     console_put_int(TREE_MODEL_N_FEATURES);
+#ifdef TREE_MODEL_N_TARGETS
+    console_puts(" targets=");
+    console_put_int(TREE_MODEL_N_TARGETS);
+    console_puts(" outputs=");
+    console_put_int(TREE_MODEL_N_OUTPUTS);
+#else
     console_puts(" classes=");
     console_put_int(TREE_MODEL_N_CLASSES);
+#endif
     console_newline();
     for (;;) {
         int32_t k;
@@ -100,17 +113,34 @@ int main(void)
             console_newline();
             continue;
         }
+#ifdef TREE_MODEL_N_TARGETS
+        k = (int32_t)tree_model_predict(features, TREE_MODEL_N_FEATURES, classes, TREE_MODEL_N_TARGETS);
+#else
         k = tree_model_predict(features, TREE_MODEL_N_FEATURES);
+#endif
         if (k < 0 || tree_model_predict_proba(features, TREE_MODEL_N_FEATURES, proba, TREE_MODEL_N_OUTPUTS) != EMML_OK) {
             console_puts(" error status ");
             console_put_int(k);
             console_newline();
             continue;
         }
+#ifdef TREE_MODEL_N_TARGETS
+        console_puts(" class");
+        for (k = 0; k < TREE_MODEL_N_TARGETS; k++) {
+            console_puts(" ");
+            console_put_int(classes[k]);
+        }
+        console_puts(" proba");
+        for (k = 0; k < TREE_MODEL_N_OUTPUTS; k++) {
+            console_puts(" ");
+            console_put_hex(bits_of(proba[k]), 8);
+        }
+#else
         console_puts(" class ");
         console_put_int(k);
         console_puts(" proba ");
         console_put_hex(bits_of(proba[k]), 8);
+#endif
         console_newline();
     }
     console_puts("done rows=");
