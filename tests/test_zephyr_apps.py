@@ -433,7 +433,7 @@ def test_har_zephyr_glue_streams_recordings_on_host_stand_ins(tmp_path, need_too
     proc = subprocess.run([str(exe)], input=device.stream_text(recordings).encode(), capture_output=True, timeout=120)
     lines = proc.stdout.decode().replace("\r", "").splitlines()
     assert proc.returncode == 0, (proc.returncode, proc.stderr.decode(), lines[-5:])
-    assert lines[0].startswith(f"har ready board=host_stub rate_mhz={round(art.rate_hz * 1000)} window={art.window} ")
+    assert lines[0].startswith(f"har ready board=host_stub rate_millihz={round(art.rate_hz * 1000)} window={art.window} ")
     got = [m.group(1) for m in map(device.CLASS_LINE.match, lines) if m]
     want = [c for r in recordings for c in art.predict(windows_of(r, art.window, art.hop))]
     assert len(want) > 10 and got == list(want)
@@ -567,7 +567,7 @@ def test_west_build_runs_har_in_qemu(board, tmp_path):
     recordings = [np.cumsum(rng.normal(0, 90, size=(n, 3)), axis=0).astype(np.int64) for n in (200, 90)]
     want = [c for r in recordings for c in art.predict(windows_of(r, art.window, art.hop))]
     with west_run(build) as child:
-        child.expect(rf"har ready board={board} rate_mhz=\d+ window={art.window} hop={art.hop}".encode())
+        child.expect(rf"har ready board={board} rate_millihz=\d+ window={art.window} hop={art.hop}".encode())
         child.send(device.stream_text(recordings).encode())
         child.expect(rb"done windows=(\d+) stack=(\d+) of (\d+)\r?\n")
         assert int(child.match.group(1)) == len(want)

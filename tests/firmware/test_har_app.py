@@ -59,7 +59,7 @@ def test_held_out_recordings_stream_through_qemu(trained, board, need_tool):
     image = device.build(board, out / "generated")
     res = device.run_stream(board, image.elf, [r.samples for r in test], art.window, art.hop, timeout=120)
     assert res.exit_status == 0, "\n".join(res.lines[-10:])
-    assert res.lines[0].startswith(f"har ready board={board} rate_mhz=26000 window={art.window} hop={art.hop}")
+    assert res.lines[0].startswith(f"har ready board={board} rate_millihz=26000 window={art.window} hop={art.hop}")
     n_windows = 0
     for rec, fw in zip(test, res.classes):
         want = art.predict(windows_of(rec.samples, art.window, art.hop))

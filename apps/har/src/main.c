@@ -7,7 +7,7 @@
  * har_dsp.h (the feature extractor) and har_model.h (the classifier).
  *
  * Output (console newline "\r\n"):
- *   har ready board=<name> rate_mhz=<mHz> window=<frames> hop=<frames> features=<n> classes=<n>
+ *   har ready board=<name> rate_millihz=<mHz> window=<frames> hop=<frames> features=<n> classes=<n>
  *   class=<name> window=<k> sample=<i>      one per window; k counts windows from 0,
  *                                           i is the number of samples since the last reset
  *   error line=<n> malformed                (UART source: a line that is not "x y z")
@@ -62,7 +62,7 @@ static void put_ready(void)
 {
     console_puts("har ready board=");
     console_puts(board_name);
-    console_puts(" rate_mhz=");
+    console_puts(" rate_millihz=");
     console_put_uint(HAR_APP_RATE_MILLIHZ);
     console_puts(" window=");
     console_put_uint(HAR_APP_WINDOW);
