@@ -11,6 +11,7 @@ APT_PACKAGES=(
     gcc-riscv64-unknown-elf                     # RV32EC firmware (CH32V003, QEMU virt)
     qemu-system-arm qemu-system-misc            # emulated boards
     clang libclang-rt-14-dev                    # second host compiler (+ its sanitizer runtime) for strict and ASan/UBSan builds
+    valgrind cppcheck clang-tidy                # reliability: Valgrind replay, static analysis of lib/emml
     python3-venv
     firmware-microbit-micropython               # MicroPython for the micro:bit, run in QEMU by the MicroPython tests
 )

@@ -20,7 +20,7 @@ from typing import Sequence
 import emml
 
 #: Sub-command modules under emml.commands, in the order `emml --help` lists them.
-COMMANDS: list[str] = ["boards", "size", "profile", "convert", "har", "kws"]
+COMMANDS: list[str] = ["boards", "size", "profile", "convert", "har", "kws", "stack"]
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from emml.paths import build_dir, runtime_dir
 
-STRICT_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Wconversion", "-pedantic", "-Werror")
+STRICT_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Wconversion", "-Wcast-qual", "-Wundef", "-pedantic", "-Werror")
 SANITIZE_CFLAGS = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g")
 
 
@@ -63,12 +63,17 @@ def compile_c(
     include_dirs: Sequence[Path | str] = (),
     defines: Sequence[str] = (),
     cflags: Sequence[str] = STRICT_CFLAGS,
-    sanitize: bool = False,
+    sanitize: bool | None = None,
     with_runtime: bool = True,
     cc: str | None = None,
 ) -> Path:
     """Compile sources (plus lib/emml by default) into a shared library or an
-    executable under build/host/<hash>/ and return its path."""
+    executable under build/host/<hash>/ and return its path.
+
+    sanitize=None follows the environment: EMML_SANITIZE=1 builds every host
+    library with ASan + UBSan (see sanitizer_preload for running them)."""
+    if sanitize is None:
+        sanitize = os.environ.get("EMML_SANITIZE", "") not in ("", "0")
     cc = cc or host_compiler()
     srcs = [Path(s).resolve() for s in sources]
     incs = [Path(i).resolve() for i in include_dirs]
@@ -94,3 +99,15 @@ def compile_c(
         raise HostBuildError(f"host compile failed:\n$ {' '.join(cmd)}\n{proc.stderr}")
     tmp.replace(out)  # atomic: a parallel build never sees a half-written file
     return out
+
+
+def sanitizer_preload(cc: str | None = None) -> str:
+    """The ASan runtime to LD_PRELOAD into a Python that loads sanitized host
+    libraries through ctypes (ASan must be the first library in the process):
+    ``LD_PRELOAD=$(...) EMML_SANITIZE=1 ASAN_OPTIONS=detect_leaks=0 python ...``."""
+    cc = cc or host_compiler()
+    proc = subprocess.run([cc, "-print-file-name=libasan.so"], capture_output=True, text=True)
+    path = proc.stdout.strip()
+    if proc.returncode != 0 or not Path(path).is_file():
+        raise HostBuildError(f"{cc} has no ASan runtime (libasan.so) to preload")
+    return str(Path(path).resolve())

@@ -17,7 +17,9 @@ static emml_status_t check_bands(uint32_t n_fft, uint32_t n_mels, const uint16_t
             return EMML_ERR_FORMAT;
         }
         len = (uint32_t)offset[m + 1u] - offset[m];
-        if ((uint32_t)start[m] + len > n_fft / 2u + 1u) {
+        /* start itself must be a real bin even for an empty band: the frame
+         * loop computes half - start before it looks at len (fuzzer find) */
+        if ((uint32_t)start[m] > n_fft / 2u || (uint32_t)start[m] + len > n_fft / 2u + 1u) {
             return EMML_ERR_FORMAT;
         }
     }
