@@ -9,99 +9,263 @@
  */
 #include "emml/nn.h"
 
+/* The hot loops live in small functions of their own so that gcc -Os gives
+ * each all the low registers of a Cortex-M0+ instead of inlining them into
+ * loops that then spill to the stack. */
+#if defined(__GNUC__)
+#define NN_NOINLINE __attribute__((noinline))
+#else
+#define NN_NOINLINE
+#endif
+
 static int8_t nn_clamp(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-static int32_t nn_out(const emml_nn_requant_t *q, int32_t acc, uint32_t ch)
+/* The output stage of a dense or convolution layer, once per output value
+ * (channel ch): emml_nn_requantize(acc, mult, shift) (mult >= 0, as every
+ * scale ratio is) + out_zero, clamped to [act_min, act_max]; the rounding
+ * right shift written out. One function the kernels call, so their loops
+ * keep few live registers. */
+static NN_NOINLINE int8_t nn_out(const emml_nn_requant_t *q, int32_t acc, uint32_t ch)
 {
-    uint32_t k = q->per_channel ? ch : 0u;
-    acc = emml_nn_requantize(acc, q->mult[k], (int32_t)q->shift[k]);
-    return acc + q->out_zero;
+    const uint32_t k = q->per_channel ? ch : 0u;
+    const int32_t shift = q->shift[k];
+    int32_t v;
+    if (shift > 0) {
+        acc = (int32_t)((uint32_t)acc << shift);
+    }
+    v = emml_nn_srdhm_pos(acc, q->mult[k]);
+    if (shift < 0) {
+        /* rounding divide by 2^-shift, ties away from zero (emml_nn_rdivpot) */
+        uint32_t mask = ((uint32_t)1 << -shift) - 1u;
+        uint32_t rem = (uint32_t)v & mask;
+        uint32_t threshold = (mask >> 1) + (v < 0 ? 1u : 0u);
+        v = (v >> -shift) + (rem > threshold ? 1 : 0);
+    }
+    return nn_clamp(v + q->out_zero, q->act_min, q->act_max);
+}
+
+/* Word loads of 4 int8 lanes. With GCC/clang the word type may alias the
+ * int8 data (no strict-aliasing assumption); other compilers assemble the
+ * word from bytes, which is correct and slower. */
+#if defined(__GNUC__)
+typedef uint32_t nn_word_t __attribute__((may_alias));
+#define NN_WORD(p) (*(const nn_word_t *)(const void *)(p))
+#else
+#define NN_WORD(p)                                                                                             \
+    ((uint32_t)(uint8_t)(p)[0] | ((uint32_t)(uint8_t)(p)[1] << 8) | ((uint32_t)(uint8_t)(p)[2] << 16) |        \
+     ((uint32_t)(uint8_t)(p)[3] << 24))
+#endif
+
+/* Signed lane k (0..3, little-endian) of a word: shifting the lane to the
+ * top and arithmetically back. Needs two's complement conversions and an
+ * arithmetic right shift of negative values (every compiler emml supports; the
+ * typedef below refuses to compile otherwise). */
+typedef char nn_arithmetic_shift_check[((-8 >> 1) == -4 && (int8_t)0xF0u == -16) ? 1 : -1];
+#define NN_LANE0(v) ((int32_t)(int8_t)(v))
+#define NN_LANE1(v) ((int32_t)((v) << 16) >> 24)
+#define NN_LANE2(v) ((int32_t)((v) << 8) >> 24)
+#define NN_LANE3(v) ((int32_t)(v) >> 24)
+
+/* acc + sum over n4 words of the 4 lane products; x and w 4-byte aligned
+ * (Cortex-M0+, gcc -Os: 2 loads, 12 lane extractions, 4 multiplies and 4
+ * additions per word, about 6.5 cycles per product). */
+static NN_NOINLINE int32_t nn_dot_words(const int8_t *x, const int8_t *w, uint32_t n4, int32_t acc)
+{
+    const int8_t *x_end = x + 4u * n4; /* n4 >= 1 */
+    do {
+        uint32_t xa = NN_WORD(x), wa = NN_WORD(w);
+        x += 4;
+        w += 4;
+        acc += NN_LANE0(xa) * NN_LANE0(wa);
+        acc += NN_LANE1(xa) * NN_LANE1(wa);
+        acc += NN_LANE2(xa) * NN_LANE2(wa);
+        acc += NN_LANE3(xa) * NN_LANE3(wa);
+    } while (x != x_end);
+    return acc;
+}
+
+/* acc + sum_{i<n} x[i] * w[i] for any alignment: a count-up loop on a
+ * negative index keeps the pointers and the counter in registers (about 9
+ * cycles per product on Cortex-M0+). */
+static NN_NOINLINE int32_t nn_dot_bytes(const int8_t *x, const int8_t *w, uint32_t n, int32_t acc)
+{
+    int32_t i;
+    x += n;
+    w += n;
+    for (i = -(int32_t)n; i != 0; i++) {
+        acc += (int32_t)x[i] * (int32_t)w[i];
+    }
+    return acc;
+}
+
+/* n_out outputs of dot products with the same x: y[o] = out(b[o] + x . w_o),
+ * w_o = w + o * w_stride, n products each (int32: the generator checks that
+ * no layer can overflow it). Dense layers, and every window position of a
+ * convolution. The hot loop: when x, every w_o and n are word-aligned (the
+ * generator aligns arrays and buffers) all of it runs in nn_dot_words. */
+static NN_NOINLINE int8_t *nn_rows(const emml_nn_requant_t *q, const int8_t *x, const int8_t *w, uint32_t w_stride,
+                                   uint32_t n, uint32_t n_out, const int32_t *b, int8_t *y)
+{
+    const int words = n != 0u && (((uintptr_t)x | (uintptr_t)w | w_stride | n) & 3u) == 0u;
+    uint32_t o;
+    for (o = 0u; o < n_out; o++, w += w_stride) {
+        int32_t acc = words ? nn_dot_words(x, w, n >> 2, b[o]) : nn_dot_bytes(x, w, n, b[o]);
+        y[o] = nn_out(q, acc, o);
+    }
+    return y + n_out;
 }
 
 void emml_nn_fc_i8(const emml_nn_fc_i8_t *p, const int8_t *x, int8_t *y)
 {
-    uint32_t o, i;
-    const uint32_t n_in = p->n_in, n_out = p->n_out; /* locals: y may alias nothing, but the compiler cannot know */
-    const int8_t *w = p->w;
-    for (o = 0u; o < n_out; o++) {
-        /* b already holds bias - in_zero * sum(w[o]) (folded by the generator) */
-        int32_t acc = p->b[o];
-        for (i = 0u; i < n_in; i++) {
-            acc += (int32_t)x[i] * (int32_t)w[i];
+    /* b already holds bias - in_zero * sum(w[o]) (folded by the generator) */
+    (void)nn_rows(&p->q, x, p->w, p->n_in, p->n_in, p->n_out, p->b, y);
+}
+
+/* dst[0..n) = src[0..n), or the byte fill when src is NULL: words when
+ * both are word-aligned, then bytes. */
+static void nn_copy(int8_t *dst, const int8_t *src, uint32_t n, int8_t fill)
+{
+    if (src == 0) {
+        for (; n != 0u; n--) {
+            *dst++ = fill;
         }
-        w += n_in;
-        y[o] = nn_clamp(nn_out(&p->q, acc, o), p->q.act_min, p->q.act_max);
+        return;
+    }
+#if defined(__GNUC__)
+    if ((((uintptr_t)dst | (uintptr_t)src) & 3u) == 0u) {
+        for (; n >= 4u; n -= 4u, dst += 4, src += 4) {
+            *(nn_word_t *)(void *)dst = NN_WORD(src);
+        }
+    }
+#endif
+    for (; n != 0u; n--) {
+        *dst++ = *src++;
     }
 }
 
+/* Gather the window of output position (oy, ox) into buf as
+ * [k_h][k_w][in_c], padding taps set to in_zero (the value TFLite pads with;
+ * the folded bias then makes them contribute nothing). A kernel row's taps
+ * that are in the input are one block copy when dil_w == 1. */
+static NN_NOINLINE void nn_im2col(const emml_nn_window_t *g, int32_t zin, const int8_t *x, uint32_t oy, uint32_t ox,
+                                  int8_t *buf)
+{
+    const uint32_t in_c = g->in_c, k_w = g->k_w, row_bytes = (uint32_t)g->in_w * in_c;
+    const int32_t x0 = (int32_t)(ox * g->stride_w) - (int32_t)g->pad_left;
+    int32_t iy = (int32_t)(oy * g->stride_h) - (int32_t)g->pad_top;
+    uint32_t ky, kx, lo, hi;
+    /* taps [lo, hi) of a kernel row are inside the input (a contiguous range) */
+    for (lo = 0u; lo < k_w && x0 + (int32_t)(lo * g->dil_w) < 0; lo++) {
+    }
+    for (hi = k_w; hi > lo && x0 + (int32_t)((hi - 1u) * g->dil_w) >= (int32_t)g->in_w; hi--) {
+    }
+    for (ky = 0u; ky < g->k_h; ky++, iy += g->dil_h, buf += k_w * in_c) {
+        const int8_t *row;
+        if (iy < 0 || iy >= (int32_t)g->in_h || lo == hi) {
+            nn_copy(buf, 0, k_w * in_c, (int8_t)zin);
+            continue;
+        }
+        row = x + (uint32_t)iy * row_bytes;
+        nn_copy(buf, 0, lo * in_c, (int8_t)zin);
+        if (g->dil_w == 1u) {
+            nn_copy(buf + lo * in_c, row + (uint32_t)(x0 + (int32_t)lo) * in_c, (hi - lo) * in_c, 0);
+        } else {
+            for (kx = lo; kx < hi; kx++) {
+                nn_copy(buf + kx * in_c, row + (uint32_t)(x0 + (int32_t)(kx * g->dil_w)) * in_c, in_c, 0);
+            }
+        }
+        nn_copy(buf + hi * in_c, 0, (k_w - hi) * in_c, (int8_t)zin);
+    }
+}
+
+/* Convolution: per output position one nn_rows over the out_c channels,
+ * reading the window straight from x when it is contiguous there (k_h == 1,
+ * no padding, no dilation), else from the gathered copy in p->scratch. */
 void emml_nn_conv2d_i8(const emml_nn_conv_i8_t *p, const int8_t *x, int8_t *y)
 {
     const emml_nn_window_t *g = &p->g;
-    const int32_t zin = p->q.in_zero;
-    uint32_t oy, ox, oc, ky, kx, ic;
+    const uint32_t n = (uint32_t)g->k_h * g->k_w * g->in_c;
+    uint32_t oy, ox;
     for (oy = 0u; oy < g->out_h; oy++) {
         for (ox = 0u; ox < g->out_w; ox++) {
-            int32_t y0 = (int32_t)(oy * g->stride_h) - (int32_t)g->pad_top;
-            int32_t x0 = (int32_t)(ox * g->stride_w) - (int32_t)g->pad_left;
-            for (oc = 0u; oc < g->out_c; oc++) {
-                const int8_t *w = p->w + (uint32_t)oc * g->k_h * g->k_w * g->in_c;
-                int32_t acc = p->b != 0 ? p->b[oc] : 0;
-                for (ky = 0u; ky < g->k_h; ky++) {
-                    int32_t iy = y0 + (int32_t)(ky * g->dil_h);
-                    if (iy < 0 || iy >= (int32_t)g->in_h) {
-                        continue; /* zero padding is in_zero: contributes 0 */
-                    }
-                    for (kx = 0u; kx < g->k_w; kx++) {
-                        int32_t ix = x0 + (int32_t)(kx * g->dil_w);
-                        const int8_t *xp;
-                        const int8_t *wp;
-                        if (ix < 0 || ix >= (int32_t)g->in_w) {
-                            continue;
-                        }
-                        xp = x + ((uint32_t)iy * g->in_w + (uint32_t)ix) * g->in_c;
-                        wp = w + (ky * g->k_w + kx) * g->in_c;
-                        for (ic = 0u; ic < g->in_c; ic++) {
-                            acc += ((int32_t)xp[ic] - zin) * (int32_t)wp[ic];
-                        }
-                    }
-                }
-                *y++ = nn_clamp(nn_out(&p->q, acc, oc), p->q.act_min, p->q.act_max);
+            const int8_t *window;
+            if (p->scratch == 0) {
+                window = x + (oy * g->stride_h * (uint32_t)g->in_w + ox * g->stride_w) * g->in_c;
+            } else {
+                nn_im2col(g, p->q.in_zero, x, oy, ox, p->scratch);
+                window = p->scratch;
             }
+            y = nn_rows(&p->q, window, p->w, n, n, g->out_c, p->b, y);
         }
     }
 }
 
+/* Input value of channel c at tap (ky, kx) of a window at (y0, x0): x, or
+ * in_zero for a padding tap (what TFLite pads with). */
+static int32_t nn_tap(const emml_nn_window_t *g, const int8_t *x, int32_t iy, int32_t ix, uint32_t c, int32_t zin)
+{
+    if (iy < 0 || iy >= (int32_t)g->in_h || ix < 0 || ix >= (int32_t)g->in_w) {
+        return zin;
+    }
+    return x[((uint32_t)iy * g->in_w + (uint32_t)ix) * g->in_c + c];
+}
+
+/* One output channel of a depthwise window, any depth multiplier or
+ * alignment: b[oc] + sum over every tap of x * w, padding reading in_zero. */
+static NN_NOINLINE int32_t nn_dw_channel(const emml_nn_window_t *g, const int8_t *x, const int8_t *w, int32_t y0,
+                                         int32_t x0, uint32_t oc, int32_t acc, int32_t zin)
+{
+    uint32_t ky, kx;
+    const uint32_t c = oc / g->depth_mult;
+    for (ky = 0u; ky < g->k_h; ky++) {
+        int32_t iy = y0 + (int32_t)(ky * g->dil_h);
+        for (kx = 0u; kx < g->k_w; kx++, w += g->out_c) {
+            acc += nn_tap(g, x, iy, x0 + (int32_t)(kx * g->dil_w), c, zin) * (int32_t)w[oc];
+        }
+    }
+    return acc;
+}
+
+/* acc + sum_{t<n} x[t * step] * w[t * step]: one channel of a depthwise
+ * window gathered as [tap][in_c] against weights [tap][out_c] (depth
+ * multiplier 1: the same stride). One offset register serves both loads
+ * (about 10 cycles per product on Cortex-M0+). */
+static NN_NOINLINE int32_t nn_dot_strided(const int8_t *x, const int8_t *w, uint32_t n, uint32_t step, int32_t acc)
+{
+    const uint32_t end = n * step;
+    uint32_t off;
+    for (off = 0u; off != end; off += step) {
+        acc += (int32_t)x[off] * (int32_t)w[off];
+    }
+    return acc;
+}
+
+/* Depthwise convolution. As for emml_nn_conv2d_i8 the generator folds the
+ * input zero point into the bias, b[oc] = bias[oc] - in_zero * sum of
+ * w[.][.][oc], so each channel is a plain sum of products over its window's
+ * taps with padding read as in_zero. Depth multiplier 1: each window is
+ * gathered into p->scratch once, then one strided dot product per channel;
+ * other multipliers read x tap by tap. */
 void emml_nn_dwconv2d_i8(const emml_nn_conv_i8_t *p, const int8_t *x, int8_t *y)
 {
     const emml_nn_window_t *g = &p->g;
-    const int32_t zin = p->q.in_zero;
-    uint32_t oy, ox, ky, kx;
+    const uint32_t out_c = g->out_c, n_taps = (uint32_t)g->k_h * g->k_w;
+    uint32_t oy, ox, oc;
     for (oy = 0u; oy < g->out_h; oy++) {
+        int32_t y0 = (int32_t)(oy * g->stride_h) - (int32_t)g->pad_top;
         for (ox = 0u; ox < g->out_w; ox++) {
-            int32_t y0 = (int32_t)(oy * g->stride_h) - (int32_t)g->pad_top;
             int32_t x0 = (int32_t)(ox * g->stride_w) - (int32_t)g->pad_left;
-            uint32_t ic, m, oc = 0u;
-            for (ic = 0u; ic < g->in_c; ic++) {
-                for (m = 0u; m < g->depth_mult; m++, oc++) {
-                    int32_t acc = p->b != 0 ? p->b[oc] : 0;
-                    for (ky = 0u; ky < g->k_h; ky++) {
-                        int32_t iy = y0 + (int32_t)(ky * g->dil_h);
-                        if (iy < 0 || iy >= (int32_t)g->in_h) {
-                            continue;
-                        }
-                        for (kx = 0u; kx < g->k_w; kx++) {
-                            int32_t ix = x0 + (int32_t)(kx * g->dil_w);
-                            if (ix < 0 || ix >= (int32_t)g->in_w) {
-                                continue;
-                            }
-                            acc += ((int32_t)x[((uint32_t)iy * g->in_w + (uint32_t)ix) * g->in_c + ic] - zin) *
-                                   (int32_t)p->w[(ky * g->k_w + kx) * g->out_c + oc];
-                        }
-                    }
-                    *y++ = nn_clamp(nn_out(&p->q, acc, oc), p->q.act_min, p->q.act_max);
+            if (g->depth_mult == 1u && p->scratch != 0) {
+                nn_im2col(g, p->q.in_zero, x, oy, ox, p->scratch);
+                for (oc = 0u; oc < out_c; oc++) {
+                    *y++ = nn_out(&p->q, nn_dot_strided(p->scratch + oc, p->w + oc, n_taps, out_c, p->b[oc]), oc);
+                }
+            } else {
+                for (oc = 0u; oc < out_c; oc++) {
+                    *y++ = nn_out(&p->q, nn_dw_channel(g, x, p->w, y0, x0, oc, p->b[oc], p->q.in_zero), oc);
                 }
             }
         }
@@ -430,6 +594,41 @@ void emml_nn_quantize_f32(const float *x, int8_t *y, uint32_t n, float scale, in
             q = nn_round(v);
         }
         y[i] = nn_clamp(q + zero, -128, 127);
+    }
+}
+
+void emml_nn_quantize_table_f32(const float *x, int8_t *y, uint32_t n, const int32_t *thresholds, int8_t nan_value)
+{
+    uint32_t i;
+    for (i = 0u; i < n; i++) {
+        union {
+            float f;
+            uint32_t u;
+        } v;
+        uint32_t lo = 0u;
+        int32_t key;
+        v.f = x[i];
+        if ((v.u & 0x7fffffffu) > 0x7f800000u) {
+            y[i] = nan_value;
+            continue;
+        }
+        /* sign and magnitude -> an int32 that orders as the floats do (-0 == +0) */
+        key = (v.u & 0x80000000u) != 0u ? -(int32_t)(v.u & 0x7fffffffu) : (int32_t)v.u;
+        /* lo = number of the 255 = 2^8 - 1 sorted thresholds <= key: 8 halvings, unrolled */
+#define NN_HALVE(step)                                                                                         \
+    if (thresholds[lo + (step)-1u] <= key) {                                                                   \
+        lo += (step);                                                                                          \
+    }
+        NN_HALVE(128u)
+        NN_HALVE(64u)
+        NN_HALVE(32u)
+        NN_HALVE(16u)
+        NN_HALVE(8u)
+        NN_HALVE(4u)
+        NN_HALVE(2u)
+        NN_HALVE(1u)
+#undef NN_HALVE
+        y[i] = (int8_t)((int32_t)lo - 128);
     }
 }
 

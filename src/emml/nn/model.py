@@ -14,6 +14,9 @@ from emml.model import Model, UnsupportedError
 from emml.nn.ir import ACTS, Layer, Net
 from emml.runtime import runtime_version
 
+#: the kernel-structure layout the generated C is written for (EMML_NN_ABI in emml/nn.h)
+NN_ABI = 2
+
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
 
 
@@ -49,19 +52,27 @@ class Plan:
     layer_io: list[tuple[int, int]]
     arena_bytes: int
     input_in_arena: bool
+    scratch_offset: int = -1  # gather buffer of the int8 convolutions (after the ping-pong buffers)
+    scratch_bytes: int = 0
+
+
+def _words(n_bytes: int) -> int:
+    """Bytes rounded up to whole 4-byte words: every buffer starts word-aligned,
+    which the int8 kernels' word loads need (float buffers are words anyway)."""
+    return (n_bytes + 3) // 4 * 4
 
 
 def plan_arena(net: Net) -> Plan:
     elem = 4 if net.dtype == "float32" else 1
     input_in_arena = net.dtype == "int8"  # the float entry of an int8 net quantizes x into buffer 0
-    sizes = [net.n_in * elem]
+    sizes = [_words(net.n_in * elem)]
     io: list[tuple[int, int]] = []
     cur = 0
     for l in net.layers:
         if l.op == "reshape" or (l.in_place and cur != 0):
             io.append((cur, cur))
             continue
-        sizes.append(l.out_size * elem)
+        sizes.append(_words(l.out_size * elem))
         io.append((cur, len(sizes) - 1))
         cur = len(sizes) - 1
     first = 0 if input_in_arena else 1
@@ -70,11 +81,33 @@ def plan_arena(net: Net) -> Plan:
     offsets = [0 if k % 2 == 0 else arena - sizes[k] for k in range(len(sizes))]
     if not input_in_arena:
         offsets[0] = -1
-    return Plan(sizes, offsets, io, arena, input_in_arena)
+    scratch = max([_words(conv_window_bytes(l)) for l in net.layers if needs_scratch(l)] + [0])
+    return Plan(sizes, offsets, io, arena + scratch, input_in_arena, arena if scratch else -1, scratch)
 
 
-_STRUCT_BYTES = {"dense": 20, "conv2d": 44, "dwconv2d": 44, "fc": 36, "maxpool": 32, "avgpool": 32, "mean": 20,
+def conv_window_bytes(l: Layer) -> int:
+    g = l.params["g"]
+    return g["k_h"] * g["k_w"] * g["in_c"]
+
+
+def needs_scratch(l: Layer) -> bool:
+    """An int8 convolution whose windows are not contiguous in its input
+    (2-D kernel, padding or dilation), or a depthwise one with depth
+    multiplier 1, gathers each window into the arena's scratch."""
+    if l.op not in ("conv2d", "dwconv2d") or "bias" not in l.arrays:  # float convolutions read x in place
+        return False
+    g = l.params["g"]
+    if l.op == "dwconv2d":  # depth multiplier 1 gathers every window, others read x tap by tap
+        return g["depth_mult"] == 1
+    inside = (g["pad_top"] == 0 and g["pad_left"] == 0 and (g["out_w"] - 1) * g["stride_w"] + g["k_w"] <= g["in_w"]
+              and (g["out_h"] - 1) * g["stride_h"] + 1 <= g["in_h"])
+    return not (g["k_h"] == 1 and g["dil_w"] == 1 and inside)
+
+
+#: bytes of each layer's const kernel structure on a 32-bit MCU (the int8 convolution's differs)
+_STRUCT_BYTES = {"dense": 20, "conv2d": 40, "dwconv2d": 40, "fc": 40, "maxpool": 32, "avgpool": 32, "mean": 20,
                  "logistic": 16, "tanh": 16, "softmax": 16, "leaky": 24, "requant": 28, "affine": 0}
+_CONV_I8_STRUCT_BYTES = 64
 
 
 class NNModel(Model):
@@ -113,7 +146,9 @@ class NNModel(Model):
             arrays = {k: v for k, v in l.arrays.items() if not (self.net.dtype == "int8" and k == "bias")}
             data = sum(int(v.nbytes) for v in arrays.values())
             rows.append({"index": i, "name": l.name, "op": l.op, "act": l.params.get("act", ""),
-                         "out_shape": l.out_shape, "flash_bytes": data + _STRUCT_BYTES.get(l.op, 0),
+                         "out_shape": l.out_shape, "flash_bytes": data + (
+                             _CONV_I8_STRUCT_BYTES if self.net.dtype == "int8" and l.op in ("conv2d", "dwconv2d")
+                             else _STRUCT_BYTES.get(l.op, 0)),
                          "buffer": bo, "buffer_bytes": self.plan.sizes[bo] if bo != bi else 0,
                          "in_place": bo == bi})
         return rows
@@ -126,8 +161,9 @@ class NNModel(Model):
             lines.append(f"{r['index']:>2} {r['name'][:28]:28} {op[:9]:9} {str(r['out_shape']):14} "
                          f"{r['flash_bytes']:>8} {ram:>7}")
         total = sum(r["flash_bytes"] for r in self.layer_table())
+        scratch = f" + {self.plan.scratch_bytes} window gather scratch" if self.plan.scratch_bytes else ""
         lines.append(f"   const model data: {total} bytes flash; activation arena: {self.plan.arena_bytes} bytes RAM "
-                     f"({'in place' if False else 'two-ended ping-pong'}, {len(self.plan.sizes)} buffers)")
+                     f"(two-ended ping-pong, {len(self.plan.sizes)} buffers{scratch})")
         return "\n".join(lines)
 
     def flash_data_bytes(self) -> int:
@@ -204,9 +240,12 @@ class NNModel(Model):
             shape = "[out_c][k_h][k_w][in_c]" if l.op == "conv2d" else "[k_h][k_w][out_c]"
             arrays.append(self._array(pre, "w", w, f"{l.name}: int8 {l.op} weights {shape} = {list(w.shape)}, "
                                                    f"{'per-channel' if p['per_channel'] else 'per-tensor'}"))
-            arrays.append(self._array(pre, "b", a["b"], f"{l.name}: int32 bias"))
+            arrays.append(self._array(pre, "b", a["b"], f"{l.name}: int32 bias - input zero point "
+                                                        f"({p['in_zero']}) x sums of w per output channel"))
             quant_arrays(len(a["b"]))
-            structs.append(f"static const emml_nn_conv_i8_t {pre} = {{{geo(p['g'])}, {pre}_w, {pre}_b, {requant()}}};")
+            scratch = f"{name}_arena + {self.plan.scratch_offset}" if needs_scratch(l) else "0"
+            structs.append(f"static const emml_nn_conv_i8_t {pre} = {{{geo(p['g'])}, {pre}_w, {pre}_b, {requant()}, "
+                           f"{scratch}}};")
         elif l.op in ("maxpool", "avgpool"):
             structs.append(f"static const emml_nn_pool_i8_t {pre} = {{{geo(p['g'])}, {p['act_min']}, {p['act_max']}}};")
         elif l.op == "mean":
@@ -269,6 +308,12 @@ class NNModel(Model):
             a, s = self._layer_c(name, i, l)
             arrays += a
             structs += s
+        if q8:
+            from emml.nn.reference import quantize_thresholds
+
+            arrays.append(self._array(name, "in_thresholds", quantize_thresholds(net),
+                                      f"input quantization (scale {net.in_q[0]:.9g}, zero point {net.in_q[1]}) as "
+                                      "order keys of the smallest float giving -127..127"))
 
         def buf(k: int) -> str:
             if k == 0:
@@ -286,7 +331,7 @@ class NNModel(Model):
             "arena_bytes": plan.arena_bytes, "arena_elems": arena_elems, "n_in": net.n_in, "n_out": net.n_out,
             "n_outputs": self.n_outputs, "task": net.task, "output": net.output,
             "n_classes": len(net.classes) if net.classes is not None else 0,
-            "version": runtime_version(),
+            "version": runtime_version(), "nn_abi": NN_ABI,
             "in_offset": plan.offsets[0] if q8 else 0,
             "summary": self.summary().splitlines(), "in_shape": net.in_shape, "out_shape": net.out_shape,
             "source": net.source, "stack_note": "",

@@ -52,7 +52,7 @@ def run_layer(l: Layer, x: np.ndarray) -> np.ndarray:
         else:
             pat = np.repeat(pat, g["depth_mult"], axis=-1)  # out channel = ic * mult + m
             acc = np.einsum("yxhwc,hwc->yxc", pat, a["w"].astype(np.int64))
-        return _requant(l, acc + a["b"].astype(np.int64))
+        return _requant(l, acc + a["bias"].astype(np.int64))
     if op in ("maxpool", "avgpool"):
         g = p["g"]
         xi = x.reshape(g["in_h"], g["in_w"], g["in_c"]).astype(np.int64)
@@ -108,4 +108,33 @@ def quantize_input(net: Net, X: np.ndarray) -> np.ndarray:
     return np.clip(r.astype(np.int64) + zero, -128, 127).astype(np.int8)
 
 
-__all__ = ["forward_i8", "quantize_input", "run_layer", "hwc"]
+def float_keys(x: np.ndarray) -> np.ndarray:
+    """float32 -> int64 keys that order as the floats (sign and magnitude; -0 == +0)."""
+    bits = np.asarray(x, np.float32).view(np.uint32).astype(np.int64)
+    mag = bits & 0x7FFFFFFF
+    return np.where(bits >= 1 << 31, -mag, mag)
+
+
+def _from_keys(keys: np.ndarray) -> np.ndarray:
+    keys = np.asarray(keys, np.int64)
+    bits = np.where(keys < 0, (-keys) | (1 << 31), keys).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+def quantize_thresholds(net: Net) -> np.ndarray:
+    """The table of emml_nn_quantize_table_f32: for output v = -127..127 the key
+    of the smallest float32 x with quantize_input(x) >= v (quantize_input is
+    non-decreasing in x), found by bisection over the keys of all floats."""
+    lo = np.full(255, -0x7F800000, np.int64)  # -inf: quantizes to -128, below every threshold
+    hi = np.full(255, 0x7F800000, np.int64)  # +inf: 127, at or above every threshold
+    want = np.arange(-127, 128)
+    one = Net(net.dtype, net.source, (255,), (255,), [], in_q=net.in_q)
+    while (hi - lo > 1).any():
+        mid = (lo + hi) // 2
+        ok = quantize_input(one, _from_keys(mid)[None, :])[0].astype(np.int64) >= want
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid)
+    return hi.astype(np.int32)
+
+
+__all__ = ["float_keys", "forward_i8", "quantize_input", "quantize_thresholds", "run_layer", "hwc"]

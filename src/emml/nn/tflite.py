@@ -219,11 +219,17 @@ def read_tflite(data: bytes, source: str = ".tflite", task: str | None = None) -
             bias = g.data(ins[2], np.int32) if len(ins) > 2 and ins[2] >= 0 else np.zeros(oc, np.int32)
             mult, shift, pc = _requant(sin, ws, sout, oc)
             lo, hi = _act_range(act, sout, zout)
+            # the C kernels compute sum(x * w) with padding read as in_zero; fold the zero point into the bias
+            w_sums = w.astype(np.int64).reshape(oc, -1).sum(axis=1) if op_name == "conv2d" else \
+                w.astype(np.int64).reshape(-1, oc).sum(axis=0)
+            b = bias.astype(np.int64) - zin * w_sums
+            if np.abs(b).max(initial=0) >= 2**31:
+                raise UnsupportedError(f"{kind} {nm!r}: folded bias overflows int32")
             layers.append(Layer(op_name, nm, ishape, oshape,
                                 {"g": geo, "in_zero": zin, "out_zero": zout, "act_min": lo, "act_max": hi,
                                  "per_channel": pc, "act": act},
-                                {"w": np.ascontiguousarray(w), "b": bias.astype(np.int32), "mult": mult,
-                                 "shift": shift}))
+                                {"w": np.ascontiguousarray(w), "bias": bias.astype(np.int32),
+                                 "b": b.astype(np.int32), "mult": mult, "shift": shift}))
         elif kind in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
             if (sin, zin) != (sout, zout):
                 raise UnsupportedError(f"{kind} {nm!r}: input and output quantization differ")

@@ -37,6 +37,19 @@
 extern "C" {
 #endif
 
+/* Layout version of the kernel structures below; generated model files
+ * refuse to compile against another one (regenerate them with emml). */
+#define EMML_NN_ABI 2
+
+/* 4-byte alignment of the generated int8 weight arrays and arenas: the dense
+ * and convolution kernels read aligned data a word (4 values) at a time and
+ * fall back to a byte loop otherwise (other compilers: always bytes). */
+#if defined(__GNUC__)
+#define EMML_NN_ALIGN __attribute__((aligned(4)))
+#else
+#define EMML_NN_ALIGN
+#endif
+
 /* Element-wise activation fused into a float layer's output loop. */
 typedef enum {
     EMML_NN_ACT_NONE = 0,
@@ -86,12 +99,21 @@ typedef struct {
 } emml_nn_fc_i8_t;
 
 /* Convolution (w: [out_c][k_h][k_w][in_c]) or depthwise convolution
- * (w: [k_h][k_w][out_c], out channel = in channel * depth_mult + m). */
+ * (w: [k_h][k_w][out_c], out channel = in channel * depth_mult + m).
+ * b[oc] = bias[oc] - in_zero * (sum of the weights of channel oc), folded by
+ * the generator as for emml_nn_fc_i8_t: the kernels sum x * w over every tap
+ * of a window, reading padding as in_zero (TFLite's padding value).
+ * conv2d: scratch holds k_h * k_w * in_c bytes (4-byte aligned) where the
+ * kernel gathers a window that is not contiguous in x (rows of a 2-D
+ * kernel, padding, dilation); NULL when k_h == 1 and the layer has no
+ * padding and no dilation. dwconv2d: the same gather buffer when
+ * depth_mult == 1, else NULL. */
 typedef struct {
     emml_nn_window_t g;
     const int8_t *w;
-    const int32_t *b; /* [out_c] or NULL */
+    const int32_t *b; /* [out_c] */
     emml_nn_requant_t q;
+    int8_t *scratch;
 } emml_nn_conv_i8_t;
 
 /* Average pooling: in and out quantization are the same (TFLite requires it);
@@ -164,13 +186,36 @@ static inline int32_t emml_nn_rdivpot(int32_t x, int32_t e)
     return q + (rem > threshold ? 1 : 0);
 }
 
+/* emml_nn_srdhm(a, b) for b >= 0, bit for bit, without a 64-bit multiply
+ * (a library call on Cortex-M0+ and RV32): |a| * b as four 16 x 16-bit
+ * products, the nudge added to the 64-bit magnitude, the quotient's sign
+ * restored (truncation toward zero, as the reference divides). */
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* the per-output hot path of every int8 layer */
+#endif
+static inline int32_t emml_nn_srdhm_pos(int32_t a, int32_t b)
+{
+    uint32_t neg = a < 0 ? 1u : 0u;
+    uint32_t ua = neg ? 0u - (uint32_t)a : (uint32_t)a; /* <= 2^31 */
+    uint32_t ub = (uint32_t)b;                          /* < 2^31 */
+    uint32_t al = ua & 0xffffu, ah = ua >> 16, bl = ub & 0xffffu, bh = ub >> 16;
+    uint32_t lo = al * bl, mid = ah * bl + al * bh, hi = ah * bh; /* mid < 2^32 */
+    uint32_t t = lo + (mid << 16), q;
+    hi += (mid >> 16) + (t < lo ? 1u : 0u);
+    lo = t + ((1u << 30) - neg); /* |a b| + 2^30 (- 1 when negative) */
+    hi += lo < t ? 1u : 0u;
+    q = (hi << 1) | (lo >> 31); /* < 2^31 */
+    return neg ? -(int32_t)q : (int32_t)q;
+}
+
 /* acc * mult * 2^shift with TFLite's double rounding: left shift first (for
  * shift > 0), rounding doubling high multiply, rounding right shift. */
 static inline int32_t emml_nn_requantize(int32_t acc, int32_t mult, int32_t shift)
 {
     int32_t left = shift > 0 ? shift : 0;
     int32_t right = shift > 0 ? 0 : -shift;
-    return emml_nn_rdivpot(emml_nn_srdhm((int32_t)((uint32_t)acc << left), mult), right);
+    int32_t a = (int32_t)((uint32_t)acc << left);
+    return emml_nn_rdivpot(mult >= 0 ? emml_nn_srdhm_pos(a, mult) : emml_nn_srdhm(a, mult), right);
 }
 
 void emml_nn_fc_i8(const emml_nn_fc_i8_t *p, const int8_t *x, int8_t *y);
@@ -199,6 +244,14 @@ int32_t emml_nn_fx_one_over_one_plus(int32_t a);
 /* float -> int8 as TFLite's QUANTIZE does: round(x / scale) (ties away from
  * zero) + zero_point, saturated; NaN gives zero_point. */
 void emml_nn_quantize_f32(const float *x, int8_t *y, uint32_t n, float scale, int32_t zero);
+/* The same quantization from a table, without float arithmetic (Cortex-M0+:
+ * about 95 cycles per value against about 750 for the float division):
+ * thresholds[k] (k = 0..254) is the order key of the smallest float whose
+ * quantized value is at least k - 127, the key of a float being its bits
+ * read as sign and magnitude (emml.nn.reference.quantize_thresholds makes the
+ * table); y = -128 + the number of thresholds <= key(x); NaN gives
+ * nan_value (the zero point). */
+void emml_nn_quantize_table_f32(const float *x, int8_t *y, uint32_t n, const int32_t *thresholds, int8_t nan_value);
 /* int8 -> float: scale * (q - zero_point). */
 void emml_nn_dequantize_f32(const int8_t *x, float *y, uint32_t n, float scale, int32_t zero);
 
