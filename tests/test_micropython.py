@@ -67,7 +67,7 @@ def har():
             for s in range(0, len(a) - 52, 52):
                 dest[0].append(a[s:s + 52])
                 dest[1].append(label)
-    cfg = HarConfig(window=52, sample_rate=26, bands_hz=(), gravity="filter",
+    cfg = HarConfig(window=52, sample_rate=26, gravity="filter",
                     stats=("mean", "std", "min", "max", "rms", "crossings", "q25", "median", "q75"))
     Wtr, Wte = np.array(train[0]), np.array(test[0])
     return {"cfg": cfg, "W_train": Wtr, "y_train": np.array(train[1]), "W_test": Wte, "y_test": np.array(test[1]),
@@ -169,6 +169,110 @@ def test_cpython_import_matches_c(key, iris, tmp_path):
     _compare(model, Xm, got)
 
 
+def _edge_windows(n: int) -> np.ndarray:
+    """Windows that push the FFT to its corners: silence, full scale, alternating
+    extremes (saturating butterflies), noise, and tiny values (large block shifts)."""
+    rs = np.random.RandomState(3)
+    return np.concatenate([np.zeros((1, n, 3), np.int64), np.full((1, n, 3), 32767), np.full((1, n, 3), -32768),
+                           rs.choice([-32768, 32767], size=(2, n, 3)), rs.randint(-32768, 32768, size=(2, n, 3)),
+                           rs.randint(-2, 3, size=(2, n, 3))])
+
+
+@pytest.mark.parametrize("cfg_kw", [
+    {"gravity": "filter", "energy_frac": 4},  # 64-point FFT: a radix-2 stage, then radix-4
+    {"window": 100, "sample_rate": 50, "gravity": "mean", "channels": ("z", "mag"), "bands_hz": ((0, 2), (2, 25))},
+    {"window": 40, "n_fft": 256, "stats": (), "bands_hz": ((0, 0.5), (0.5, 13))},  # radix-4 only, Nyquist bin
+], ids=["w52_filter", "w100_n128_mean", "w40_n256_bands_only"])
+def test_cpython_har_features_with_bands_match_c(cfg_kw, har, tmp_path):
+    """HAR features including FFT band energies equal the host C
+    (emml_har_compute) and its Python reference on real and edge windows."""
+    from emml.dsp import HarConfig
+    from emml.dsp.native import HarNative
+
+    cfg = HarConfig(**{"window": 52, "sample_rate": 26, **cfg_kw})
+    n = cfg.window
+    W = np.concatenate([np.tile(har["W_test"][::5], (1, -(-n // 52), 1))[:, :n], _edge_windows(n)])
+    mod = _load_cpython(generate(cfg, "har_bands"), "har_bands", tmp_path)
+    got = np.array([mod.features(w.reshape(-1).tolist()) for w in W])
+    want = HarNative(cfg, name="mpy_har").features(W)
+    assert got.shape == want.shape and want[:, -len(cfg.bands_hz):].any()
+    assert np.array_equal(got, want)
+    assert np.array_equal(got, cfg.features(W))
+
+
+_TREE_KEYS = ["forest", "forest_i16", "forest_u8_affine", "gbdt", "hgb_nan", "forest_reg", "iforest"]
+
+
+@pytest.mark.parametrize("key", _TREE_KEYS)
+def test_cpython_both_tree_forms_match_c(key, iris, tmp_path):
+    """Tree ensembles written as code (one function per tree) and as node
+    tables predict the same as the C; "auto" picks code for small models."""
+    from emml.micropython import trees
+
+    X, y = iris
+    model, Xm = _fit_convert(key, X, y)
+    auto = "code" if model.ens.n_decision <= trees.CODE_MAX_NODES else "table"
+    assert generate(model, key) == generate(model, key, tree_form=auto)
+    for form in ("code", "table"):
+        text = generate(model, key, tree_form=form)
+        assert ("def _tree0" in text) == (form == "code") and ("LEFT = " in text) == (form == "table")
+        mod = _load_cpython(text, f"{key}_{form}", tmp_path)
+        got = {e: [np.atleast_1d(getattr(mod, e)(row.tolist())).tolist() for row in Xm] for e in _entries(model)}
+        _compare(model, Xm, got)
+
+
+def test_tree_form_is_checked_and_auto_falls_back_to_tables(iris):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from emml.micropython import trees
+
+    X, y = iris
+    model, _ = _fit_convert("forest", X, y)
+    with pytest.raises(ValueError, match="tree_form must be one of"):
+        generate(model, "m", tree_form="fast")
+    big = emml.convert(RandomForestClassifier(60, random_state=0).fit(X, y))
+    assert big.ens.n_decision > trees.CODE_MAX_NODES
+    assert "LEFT = " in generate(big, "m") and "def _tree0" not in generate(big, "m")
+
+
+def test_cpython_tree_decides_double_inputs_at_every_threshold_as_c(iris, tmp_path):
+    """Float trees compare the caller's (double) numbers with a double bound
+    instead of rounding every input to float32: at, just above and just below
+    each threshold's rounding boundary the class is the C's (which rounds the
+    input to float32 first)."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from emml.micropython.emit import float32_le_bounds
+
+    X, y = iris
+    tree = DecisionTreeClassifier(max_depth=5, random_state=0).fit(X, y)
+    model = emml.convert(tree)
+    mod = _load_cpython(generate(model, "iris_tree"), "iris_tree", tmp_path)
+    t = tree.tree_
+    rows = []
+    for node in np.flatnonzero(t.feature >= 0):
+        d = float32_le_bounds([np.float32(t.threshold[node])])[0]
+        for v in (d, np.nextafter(d, np.inf), np.nextafter(d, -np.inf), np.float64(np.float32(t.threshold[node]))):
+            R = X.astype(np.float64)
+            R[:, t.feature[node]] = v
+            rows.append(R)
+    R = np.concatenate(rows)
+    got = [mod.predict(r.tolist()) for r in R]
+    assert np.array_equal(got, _class_index(model, R))
+
+
+def test_float32_le_bounds_edges():
+    from emml.micropython.emit import float32_le_bounds
+
+    t = np.array([0.0, -0.0, 1.0, 1.5, np.nextafter(np.float32(1), np.float32(2)), -2.5, 3e38,
+                  np.finfo(np.float32).max, -np.finfo(np.float32).max, np.finfo(np.float32).tiny / 4, np.inf],
+                 np.float32)
+    d = float32_le_bounds(t)
+    with np.errstate(over="ignore"):
+        assert np.all(d.astype(np.float32) <= t)
+        assert np.all(np.nextafter(d, np.inf).astype(np.float32)[:-1] > t[:-1])
+
+
 def test_generated_text_is_deterministic_and_says_where_it_came_from(iris, tmp_path):
     X, y = iris
     a, _ = _fit_convert("forest", X, y)
@@ -183,14 +287,10 @@ def test_generated_text_is_deterministic_and_says_where_it_came_from(iris, tmp_p
 
 
 def test_bad_names_and_unsupported_inputs_are_explained(iris, tmp_path):
-    from emml.dsp import HarConfig
-
     X, y = iris
     model, _ = _fit_convert("forest", X, y)
     with pytest.raises(ValueError, match="not a Python identifier"):
         model.save_micropython(tmp_path / "my-model.py")
-    with pytest.raises(UnsupportedError, match="bands_hz=()"):
-        generate(HarConfig(), "har")
     with pytest.raises(UnsupportedError, match="no MicroPython generator"):
         generate(object(), "thing")
 
@@ -211,11 +311,24 @@ def test_webassembly_matches_c_on_iris(key, iris):
     _compare(model, Xm, _on_wasm(model, key, Xm, _entries(model)))
 
 
-def test_har_features_match_c_reference_on_webassembly(har):
-    """The HAR module gives emml_har_compute's int32 features (its bit-exact
-    Python reference) on real recordings."""
+@pytest.mark.parametrize("key", ["forest", "hgb_nan", "forest_reg"])
+def test_webassembly_tree_tables_match_c_on_iris(key, iris):
+    """The table form (the default for large ensembles) on the real MicroPython."""
     _need_wasm()
-    cfg, W = har["cfg"], har["W_test"][:40]
+    X, y = iris
+    model, Xm = _fit_convert(key, X, y)
+    entries = _entries(model)
+    out = runner.run_webassembly(runner.rows_script(key, Xm, entries),
+                                 {f"/{key}.py": generate(model, key, tree_form="table")})
+    _compare(model, Xm, runner.parse_rows(out, entries))
+
+
+def test_har_features_match_c_reference_on_webassembly(har):
+    """The HAR module, band energies included, gives emml_har_compute's int32
+    features (its bit-exact Python reference) on real recordings and on edge windows."""
+    _need_wasm()
+    cfg = har["cfg"]
+    W = np.concatenate([har["W_test"][::4][:32], _edge_windows(52)])
     got = _on_wasm(cfg, "har_features", W.reshape(len(W), -1), ("features", "features_f32"), int_input=True)
     assert np.array_equal(np.array(got["features"]), cfg.features(W))
     _assert_same_f32(got["features_f32"], cfg.features_f32(W))
@@ -300,34 +413,38 @@ def test_unsupported_network_layers_are_named():
 
 # ---- micro:bit (MicroPython 1.9.2 in QEMU, over the raw REPL) --------------------
 def test_microbit_har_features_and_int16_tree_match_c(har):
-    """HAR features and an int16 decision tree on them, sent to the micro:bit's
-    REPL block by block: the same int32 features and classes as the C."""
+    """HAR features (64-point q15 FFT band energies included) and an int16
+    decision tree on them, sent to the micro:bit's REPL block by block: the
+    same int32 features and classes as the C."""
     from sklearn.tree import DecisionTreeClassifier
 
     from emml.dsp import HarConfig
 
     _need_microbit()
-    # fewer statistics than the fixture's: the micro:bit has about 9 kB of heap
-    cfg = HarConfig(window=52, sample_rate=26, bands_hz=(), gravity="mean",
-                    stats=("mean", "std", "min", "max", "crossings", "median"))
+    # fewer statistics and bands than the fixture's: the micro:bit has about 9 kB
+    # of heap, the module with its FFT takes about 6.5 kB of it
+    cfg = HarConfig(window=52, sample_rate=26, bands_hz=((0, 1), (1, 3), (3, 13)), gravity="mean",
+                    stats=("mean", "std", "max", "crossings"))
     F_train = cfg.features(har["W_train"])
-    tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(F_train, har["y_train"])
+    # trained on the int16 view the model sees (band energies beyond int16 saturate)
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0).fit(np.clip(F_train, -32768, 32767), har["y_train"])
     model = emml.convert(tree, dtype="int16")
     W = har["W_test"][::6][:12]
     F = cfg.features(W)
+    assert F[:, -3:].any()
     # two sessions: the HAR module and the tree together do not leave the parser
     # enough of the micro:bit's ~9 kB heap
     rows = []
     with runner.MicrobitRepl() as mb:
         mb.load(generate(cfg, "har_features"))
+        mb.exec("w = [0] * 156\n")  # one window buffer for all: the small heap fragments
         for w in W:
-            # the window in short pieces: a long program needs one large contiguous input
-            # buffer, which the micro:bit's fragmented heap may not have
-            mb.exec("w = []\ngc.collect()\n")
+            # the window in short pieces: a long program needs one large contiguous input buffer
             flat = w.reshape(-1).tolist()
             for i in range(0, len(flat), 39):
-                mb.exec(f"w.extend({flat[i:i + 39]})\n")
-            rows.append([int(v) for v in mb.exec("print(' '.join(str(v) for v in features(w)))\n").split()])
+                mb.exec(f"w[{i}:{i + 39}] = {flat[i:i + 39]}\n")
+            text = mb.exec("gc.collect()\nfor v in features(w):\n    print(v)\n")
+            rows.append([int(v) for v in text.split()])
     with runner.MicrobitRepl() as mb:
         mb.load(generate(model, "har_tree"))
         for r in rows:

@@ -54,14 +54,18 @@ def _family(obj: Any) -> str:
         "GaussianNB, nearest neighbours, dense/int8 networks (emml.convert(...)) and emml.dsp.HarConfig")
 
 
-def generate(obj: Any, name: str = "model") -> str:
-    """The MicroPython module (source text) for a converted model or a HarConfig."""
+def generate(obj: Any, name: str = "model", tree_form: str = "auto") -> str:
+    """The MicroPython module (source text) for a converted model or a HarConfig.
+
+    tree_form (tree ensembles): "code" (one function of nested if/else per
+    tree: fastest), "table" (node arrays walked by one loop: smallest heap) or
+    "auto" (code for small models, see emml.micropython.trees)."""
     _check_name(name)
     family = _family(obj)
     if family == "trees":
         from emml.micropython import trees
 
-        return trees.generate(obj, name)
+        return trees.generate(obj, name, tree_form)
     if family == "nn":
         from emml.micropython import nn
 
@@ -75,7 +79,7 @@ def generate(obj: Any, name: str = "model") -> str:
     return getattr(classical, family)(obj, name)
 
 
-def save(obj: Any, path: str | Path, name: str | None = None) -> Path:
+def save(obj: Any, path: str | Path, name: str | None = None, tree_form: str = "auto") -> Path:
     """Write the module to path (a .py file, or a directory: NAME.py in it).
 
     The file name is the module name on the board (``import NAME``)."""
@@ -83,7 +87,7 @@ def save(obj: Any, path: str | Path, name: str | None = None) -> Path:
     if path.suffix != ".py":
         path = path / f"{name or 'model'}.py"
     name = name or path.stem
-    text = generate(obj, name)
+    text = generate(obj, name, tree_form)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
     if not path.exists() or path.read_bytes() != data:

@@ -28,7 +28,7 @@ import numpy as np
 import emml
 
 #: typecode -> (numpy dtype, bytes per element); all targets are little-endian
-TYPECODES = {"b": "<i1", "B": "<u1", "h": "<i2", "H": "<u2", "i": "<i4", "I": "<u4", "f": "<f4"}
+TYPECODES = {"b": "<i1", "B": "<u1", "h": "<i2", "H": "<u2", "i": "<i4", "I": "<u4", "f": "<f4", "d": "<f8"}
 
 
 def int_typecode(values: Iterable[int]) -> str:
@@ -45,6 +45,27 @@ def int_typecode(values: Iterable[int]) -> str:
 
 def f32_bytes_literal(values: Iterable[float]) -> str:
     return repr(np.asarray(values, dtype="<f4").tobytes())
+
+
+def float32_le_bounds(t: Iterable[float]) -> np.ndarray:
+    """For each float32 threshold t, the largest double d such that float32(d) <= t
+    (round to nearest, ties to even, as C's float conversion).
+
+    A double x then goes left exactly as the C's float input does:
+    float32(x) <= t  <=>  x <= d. So a generated tree compares the caller's
+    numbers with d as they are, without rounding every input to float32
+    first; on ports with float32 floats d itself rounds to t."""
+    t = np.asarray(t, dtype=np.float32)
+    t64 = t.astype(np.float64)
+    up = np.nextafter(t, np.float32(np.inf)).astype(np.float64)
+    # above FLT_MAX the next float32 "would be" 2^128: values from the midpoint on overflow to inf
+    up = np.where(np.isinf(up) & np.isfinite(t64), 2.0 ** 128, up)
+    mid = (t64 + up) / 2  # exact: a float32 midpoint has 25 significant bits
+    with np.errstate(over="ignore"):
+        tie_down = mid.astype(np.float32) <= t  # the midpoint rounds to t (t's mantissa is even)
+    d = np.where(tie_down, mid, np.nextafter(mid, -np.inf))
+    d = np.where(np.isposinf(t64), np.inf, np.where(np.isneginf(t64), -(2.0 ** 128 - 2.0 ** 103), d))
+    return d
 
 
 class PyModule:
@@ -74,6 +95,15 @@ class PyModule:
 
     def f32(self, name: str, values: Iterable[float], comment: str) -> None:
         self.array(name, "f", np.asarray(values, dtype=np.float32), comment)
+
+    def float_tuple(self, name: str, values: Iterable[float], comment: str) -> None:
+        """NAME = a tuple of float objects holding the exact double values:
+        reading a tuple allocates nothing, reading an array('f'/'d') allocates
+        a float object on most ports (all but the 30-bit-float ones)."""
+        data = np.asarray(values, dtype="<f8").reshape(-1).tobytes()
+        self.data_bytes += len(data)
+        self.data.append(f"# {comment}")
+        self.data.append(f"{name} = tuple(_a('d', {data!r}))")
 
     def constant(self, name: str, value: int | str, comment: str = "") -> None:
         self.data.append(f"{name} = {value}" + (f"  # {comment}" if comment else ""))

@@ -2,18 +2,23 @@
 
 The module computes the int32 features of emml_har_compute with the integer
 formulas of HarConfig.features (the bit-exact reference of the C): per
-channel mean, std, min, max, rms, energy, mean crossings and quartiles, with
-"none", "mean" or "filter" gravity handling. Python integers are exact, so
-the features are identical to the C's on every port.
+channel mean, std, min, max, rms, energy, mean crossings, quartiles and
+frequency-band energies, with "none", "mean" or "filter" gravity handling.
+Python integers are exact, so the features are identical to the C's on
+every port.
 
-Frequency-band energies need emml's q15 FFT, which has no MicroPython form
-yet: a configuration with bands_hz raises UnsupportedError (use bands_hz=()).
+Band energies run emml's q15 real FFT (lib/emml/src/fft.c, Python reference
+emml.dsp.fft.rfft_q15) operation by operation on a list of ints: the same
+stage plan (a radix-2 stage with W = 1 when log2(n_fft / 2) is odd, then
+radix-4 stages), the same (p + 2^14) >> 15 product rounding, halving and
+int16 saturation, and the same q15 twiddle table, so every bin is the C's.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from emml.micropython.emit import PyModule
-from emml.model import UnsupportedError
 
 _GRAVITY_CODE = """
 def _gravity(xyz):
@@ -28,6 +33,165 @@ def _gravity(xyz):
             v = xyz[t + a] - ((g[a] >> 15) + ((g[a] >> 14) & 1))
             out[t + a] = -32768 if v < -32768 else 32767 if v > 32767 else v
     return out
+"""
+
+_FFT_CODE = """
+def _sat(v):
+    return -32768 if v < -32768 else 32767 if v > 32767 else v
+
+
+def _radix2(d):
+    # odd log2(NF / 2): the FFT starts with a radix-2 stage, W = 1
+    for p in range(0, NF, 4):
+        ar = d[p]
+        ai = d[p + 1]
+        br = d[p + 2]
+        bi = d[p + 3]
+        d[p] = _sat((ar + br + 1) >> 1)
+        d[p + 1] = _sat((ai + bi + 1) >> 1)
+        d[p + 2] = _sat((ar - br + 1) >> 1)
+        d[p + 3] = _sat((ai - bi + 1) >> 1)
+
+
+def _radix4(d, p, q, w0, w1, w2, w3, w4, w5):
+    # radix-4 butterflies from p on, every 4 q: A0 at p, A2 at p + q, A1 at
+    # p + 2 q, A3 at p + 3 q; twiddles W^j (w0, w1), W^2j (w2, w3), W^3j (w4, w5)
+    while p < NF:
+        p1 = p + q
+        p2 = p1 + q
+        p3 = p2 + q
+        xr = d[p2]
+        xi = d[p2 + 1]
+        ur = (w0 * xr - w1 * xi + 0x4000) >> 15
+        ui = (w0 * xi + w1 * xr + 0x4000) >> 15
+        xr = d[p3]
+        xi = d[p3 + 1]
+        vr = (w4 * xr - w5 * xi + 0x4000) >> 15
+        vi = (w4 * xi + w5 * xr + 0x4000) >> 15
+        ur, vr = ur + vr, ur - vr
+        ui, vi = ui + vi, ui - vi
+        xr = d[p1]
+        xi = d[p1 + 1]
+        tr = (w2 * xr - w3 * xi + 0x4000) >> 15
+        ti = (w2 * xi + w3 * xr + 0x4000) >> 15
+        ar = d[p] + 2  # + 2 rounds the >> 2
+        ai = d[p + 1] + 2
+        sr = ar + tr
+        si = ai + ti
+        ar -= tr
+        ai -= ti
+        d[p] = _sat((sr + ur) >> 2)
+        d[p + 1] = _sat((si + ui) >> 2)
+        d[p1] = _sat((ar + vi) >> 2)
+        d[p1 + 1] = _sat((ai - vr) >> 2)
+        d[p2] = _sat((sr - ur) >> 2)
+        d[p2 + 1] = _sat((si - ui) >> 2)
+        d[p3] = _sat((ar - vi) >> 2)
+        d[p3 + 1] = _sat((ai + vr) >> 2)
+        p += 4 * q
+
+
+def _split(d):
+    # the real signal's spectrum from the NF/2-point complex one
+    ar = d[0]
+    ai = d[1]
+    d[0] = _sat((ar + ai + 1) >> 1)
+    d[1] = _sat((ar - ai + 1) >> 1)
+    a = 2
+    b = NF - 2
+    while a <= b:
+        wr = TW[a]
+        wi = TW[a + 1]
+        ar = d[a]
+        ai = d[a + 1]
+        br = d[b]
+        bi = d[b + 1]
+        er = (ar + br + 1) >> 1
+        ei = (ai - bi + 1) >> 1
+        xr = (ai + bi + 1) >> 1
+        xi = (br - ar + 1) >> 1
+        tr = (wr * xr - wi * xi + 0x4000) >> 15
+        ti = (wr * xi + wi * xr + 0x4000) >> 15
+        d[a] = _sat((er + tr + 1) >> 1)
+        d[a + 1] = _sat((ei + ti + 1) >> 1)
+        d[b] = _sat((er - tr + 1) >> 1)  # a == b (k = NF/4): this write wins, as in the C
+        d[b + 1] = _sat((ti - ei + 1) >> 1)
+        a += 2
+        b -= 2
+
+
+def _rfft(d):
+    # emml_fft_rfft_bitrev_q15: NF ints, complex pairs in bit-reversed order
+    # -> packed spectrum X / NF in q15 (d[0] bin 0, d[1] bin NF/2, then re, im)
+    m = NF >> 1
+    h = 1
+    if RADIX2_FIRST:
+        _radix2(d)
+        h = 2
+    while h < m:
+        # radix-4 stage: four h-point transforms -> one of 4h points
+        step = m // (2 * h)
+        for j in range(h):
+            k = j * step
+            if h == 1:
+                _radix4(d, 0, 2, 32768, 0, 32768, 0, 32768, 0)  # W = 1 exactly, as the C
+                continue
+            k3 = 3 * k
+            if k3 < m:
+                w4 = TW[2 * k3]
+                w5 = TW[2 * k3 + 1]
+            else:  # W^(k + NF/2) = -W^k: the table holds k < NF/2
+                w4 = -TW[2 * k3 - NF]
+                w5 = -TW[2 * k3 - NF + 1]
+            _radix4(d, 2 * j, 2 * h, TW[2 * k], TW[2 * k + 1], TW[4 * k], TW[4 * k + 1], w4, w5)
+        h *= 4
+    _split(d)
+
+
+_WORK = [0] * NF
+
+
+def _bands(u, mq, out):
+    # band energies: 16 u - mq block-scaled so the largest |value| is in
+    # [2^13, 2^14), zero padded to NF, real FFT, power summed per band
+    top = 0
+    for v in u:
+        v = abs(16 * v - mq)
+        if v > top:
+            top = v
+    if top == 0:
+        out.extend([0] * (len(BANDS) // 2))
+        return
+    sh = 0
+    while top >= 16384:
+        top >>= 1
+        sh -= 1
+    while top < 8192:
+        top <<= 1
+        sh += 1
+    rnd = 1 << (-sh - 1) if sh < 0 else 0
+    d = _WORK  # allocated once: the micro:bit's small heap fragments
+    for i in range(WINDOW, NF):
+        d[2 * BITREV[i >> 1] + (i & 1)] = 0
+    for i in range(WINDOW):
+        v = 16 * u[i] - mq
+        d[2 * BITREV[i >> 1] + (i & 1)] = v << sh if sh >= 0 else (v + rnd) >> -sh
+    _rfft(d)
+    e = EXP0 - 2 * sh
+    m = NF >> 1
+    for b in range(0, len(BANDS), 2):
+        k0 = BANDS[b]
+        k1 = BANDS[b + 1]
+        p = 0
+        for k in range(max(k0, 1), min(k1, m)):
+            p += d[2 * k] * d[2 * k] + d[2 * k + 1] * d[2 * k + 1]
+        p *= 2  # bins 0 and NF/2 count once, the others twice
+        if k0 == 0:
+            p += d[0] * d[0]
+        if k1 > m:
+            p += d[1] * d[1]
+        p = (p << e) // WINDOW if e >= 0 else (p // WINDOW) >> -e
+        out.append(min(p, 0x7FFFFFFF))
 """
 
 _CODE = """
@@ -81,10 +245,6 @@ def generate(config, name: str) -> str:
     cfg = config
     if not isinstance(cfg, HarConfig):  # HarFeatures
         cfg = cfg._cfg()
-    if cfg.bands_hz:
-        raise UnsupportedError(
-            "HAR band energies need emml's q15 FFT, which has no MicroPython form yet; "
-            "use HarConfig(bands_hz=()) for MicroPython, or the C features (emml.dsp) on the device")
     stats = [s for s in STATS if s in cfg.stats]
     lines = []
     if "mean" in stats:
@@ -113,6 +273,12 @@ def generate(config, name: str) -> str:
             lo, r = p >> 2, p & 3
             hi = f"srt[{lo + 1}]" if r else f"srt[{lo}]"
             lines.append(f"    out.append(16 * srt[{lo}] + {4 * r} * ({hi} - srt[{lo}]) - d)  # {s}")
+    if cfg.bands_hz:
+        if quart:
+            lines.append("    srt = None")
+        lines.append("    _bands(u, mq, out)")
+    if not lines:
+        lines.append("    pass")
     names = cfg.feature_names()
     summary = [f"HAR features of a {cfg.window}-frame window at {cfg.sample_rate:g} Hz, gravity {cfg.gravity}:",
                f"{cfg.n_features} int32 features, identical to emml_har_compute:"]
@@ -125,6 +291,8 @@ def generate(config, name: str) -> str:
     if cfg.gravity == "filter":
         m.constant("ALPHA", cfg.gravity_alpha_q15, "gravity filter alpha, q15")
     m.f32("SCALES", cfg.feature_scales(), "float value = int32 feature * scale")
+    if cfg.bands_hz:
+        _fft_data(m, cfg)
     gravity = "    xyz = _gravity(xyz)" if cfg.gravity == "filter" else ""
     mag = ("        if c == 'mag':\n"
            "            u = [0] * WINDOW\n"
@@ -136,5 +304,24 @@ def generate(config, name: str) -> str:
            "            continue") if "mag" in cfg.channels else ""
     if cfg.gravity == "filter":
         m.code.append(_GRAVITY_CODE)
+    if cfg.bands_hz:
+        m.code.append(_FFT_CODE)
     m.code.append(_CODE % ("\n".join(lines), gravity, mag))
     return m.text()
+
+
+def _fft_data(m: PyModule, cfg) -> None:
+    """Constants and tables of the band energies: the C's q15 twiddles and band bins."""
+    from emml.dsp import fft
+
+    nf = cfg.fft_size
+    half = nf // 2
+    bits = half.bit_length() - 1
+    bitrev = [int(f"{i:0{bits}b}"[::-1], 2) for i in range(half)]
+    m.constant("NF", nf, "FFT size")
+    m.constant("RADIX2_FIRST", int(bits & 1), "odd log2(NF / 2): the FFT starts with a radix-2 stage")
+    m.constant("EXP0", cfg.energy_frac - 8 + (nf.bit_length() - 1), "band energy scaling: shift EXP0 - 2 sh")
+    m.array("TW", "h", fft.twiddle_q15(nf).reshape(-1), f"(cos, -sin)(2 pi k / {nf}), k < {half}; q15")
+    m.array("BITREV", "B" if half <= 256 else "H", bitrev, f"bit reversal of {bits}-bit pair indices")
+    m.array("BANDS", "B" if half < 256 else "H", np.array(cfg.band_bins()).reshape(-1),
+            "(first bin, end bin) per band: " + ", ".join(f"{lo:g}-{hi:g} Hz" for lo, hi in cfg.bands_hz))

@@ -5,12 +5,22 @@ leaves (``model.leaves``) and, for quantized inputs, ``model.quantizer``: the
 same thresholds, leaf rows and fixed-point probabilities the C uses, so the
 module predicts exactly as the C.
 
-Layout, all trees' decision nodes one after another (preorder):
+Two forms (tree_form): "code" writes one function per tree, nested
+``if x[f] <= T[i]:`` with the leaf's additions inline (fastest); "table"
+writes the node arrays below, walked by one loop (smallest). "auto" picks
+code for small models (CODE_MAX_NODES, CODE_MAX_DEPTH).
+
+Table layout, all trees' decision nodes one after another (preorder; the
+code form numbers THRESH the same way):
 
     FEATURE[i]  feature index tested by decision node i
-    THRESH[i]   go left iff x[FEATURE[i]] <= THRESH[i]: the largest float32
-                <= scikit-learn's threshold (float32 inputs) or the integer
-                threshold in the quantized domain (int8/int16/uint8 inputs)
+    THRESH[i]   go left iff x[FEATURE[i]] <= THRESH[i]. Float inputs: a tuple
+                of doubles, the largest double whose float32 rounding is <= the
+                C's threshold (the largest float32 <= scikit-learn's), so the
+                caller's numbers are compared as they are, no float32 rounding
+                pass and no float allocated per node, with the C's result
+                (emit.float32_le_bounds). Quantized inputs (int8/int16/uint8):
+                the integer threshold in the quantized domain.
     LEFT[i], RIGHT[i]  child: >= 0 a decision node, < 0 the leaf -1 - child
     ROOT[t]     first node of tree t (< 0: the tree is a single leaf)
 
@@ -25,7 +35,7 @@ import math
 
 import numpy as np
 
-from emml.micropython.emit import PyModule, int_typecode
+from emml.micropython.emit import PyModule, float32_le_bounds, int_typecode
 from emml.model import UnsupportedError
 from emml.trees.encode import float32_floor
 
@@ -41,7 +51,33 @@ def _preorder(tree) -> list[int]:
     return order
 
 
-def generate(model, name: str) -> str:
+#: tree_form="auto" writes code (one function per tree) up to this many decision
+#: nodes and this depth, tables beyond: code is 1.75x as fast under MicroPython
+#: 1.27 (bench/bench_micropython.py), its bytecode takes ~12 bytes more heap per
+#: node, and deep nesting strains the compiler on small ports
+CODE_MAX_NODES, CODE_MAX_DEPTH = 256, 20
+TREE_FORMS = ("auto", "code", "table")
+
+
+def _depth(tree, node: int = 0) -> int:
+    if tree.feature[node] < 0:
+        return 0
+    return 1 + max(_depth(tree, int(tree.left[node])), _depth(tree, int(tree.right[node])))
+
+
+def _choose_form(ens, tree_form: str) -> str:
+    if tree_form not in TREE_FORMS:
+        raise ValueError(f"tree_form must be one of {TREE_FORMS}, not {tree_form!r}")
+    if tree_form != "auto":
+        return tree_form
+    small = ens.n_decision <= CODE_MAX_NODES and max((_depth(t) for t in ens.trees), default=0) <= CODE_MAX_DEPTH
+    return "code" if small else "table"
+
+
+def generate(model, name: str, tree_form: str = "auto") -> str:
+    """tree_form: "code" (nested if/else, one function per tree: fastest),
+    "table" (node arrays walked by one loop: smallest) or "auto" (code for
+    models up to CODE_MAX_NODES decision nodes and CODE_MAX_DEPTH levels)."""
     ens, leaves, dtype = model.ens, model.leaves, model.dtype
     q = model.quantizer
     feature, thresh, left, right, nan_left, roots, outputs = [], [], [], [], [], [], []
@@ -80,24 +116,27 @@ def generate(model, name: str) -> str:
     m.constant("N_TREES", K)
     if ens.classes is not None and not ens.multi_output:
         m.constant("CLASSES", _tuple(ens.classes), "predict() returns an index into CLASSES")
-    m.array("FEATURE", int_typecode(feature), feature, f"{len(feature)} decision nodes: feature tested")
+    form = _choose_form(ens, tree_form)
     if dtype == "float32":
-        m.f32("THRESH", thresh, "go left iff x[feature] <= threshold (largest float32 <= scikit-learn's)")
-    else:
+        m.float_tuple("THRESH", float32_le_bounds(thresh),
+                      "go left iff x[feature] <= threshold: <=> float32(x) <= the C's float32 threshold")
+    elif form == "table":
         m.array("THRESH", int_typecode(thresh), thresh,
                 f"integer thresholds in the {dtype} input domain: go left iff q[feature] <= threshold")
-    m.array("LEFT", int_typecode(left + right + roots), left, "left child: >= 0 node, < 0 leaf -1 - child")
-    m.array("RIGHT", int_typecode(left + right + roots), right, "right child, same coding")
-    m.array("ROOT", int_typecode(left + right + roots), roots, f"{K} trees: first node (< 0: a single leaf)")
-    if ens.allow_nan:
-        m.array("NAN_LEFT", "B", nan_left, "1: a NaN input goes left at this node")
+    if form == "table":
+        m.array("FEATURE", int_typecode(feature), feature, f"{len(feature)} decision nodes: feature tested")
+        m.array("LEFT", int_typecode(left + right + roots), left, "left child: >= 0 node, < 0 leaf -1 - child")
+        m.array("RIGHT", int_typecode(left + right + roots), right, "right child, same coding")
+        m.array("ROOT", int_typecode(left + right + roots), roots, f"{K} trees: first node (< 0: a single leaf)")
+        if ens.allow_nan:
+            m.array("NAN_LEFT", "B", nan_left, "1: a NaN input goes left at this node")
 
     # ---- leaves ---------------------------------------------------------------
     cyclic = ens.kind == "sum" and ens.row_width != N  # boosting: tree t adds to output OUTPUT[t]
     if ens.kind == "proba":
         one = 1 << leaves.frac_bits
         m.constant("ONE", one, f"probability 1.0 in fixed point ({leaves.frac_bits} fraction bits)")
-        if len(leaves.entry_class):
+        if len(leaves.entry_class) and form == "table":
             m.array("OFFSETS", int_typecode(leaves.offsets), leaves.offsets,
                     "probability rows: first entry of each (leaf references below N_OUTPUTS are one-hot)")
             m.array("ENTRY_CLASS", int_typecode(leaves.entry_class), leaves.entry_class, "entry: class")
@@ -107,60 +146,112 @@ def generate(model, name: str) -> str:
         m.f32("VALUES", np.asarray(leaves.values, np.float32).reshape(-1),
               f"{leaves.values.shape[0]} leaf rows x {ens.row_width} float32")
         m.f32("BASE", ens.base, f"{N} initial accumulator values")
-        if cyclic:
+        if cyclic and form == "table":
             m.array("OUTPUT", int_typecode(outputs), outputs, "output each tree adds to")
     m.constant("N_OUTPUTS", N)
 
     # ---- code -------------------------------------------------------------------
-    nan_walk = ("            v = x[FEATURE[i]]\n"
-                "            if v <= THRESH[i] or (v != v and NAN_LEFT[i]):\n"
-                "                i = LEFT[i]\n"
-                "            else:\n"
-                "                i = RIGHT[i]\n")
-    walk = ("            if x[FEATURE[i]] <= THRESH[i]:\n"
-            "                i = LEFT[i]\n"
-            "            else:\n"
-            "                i = RIGHT[i]\n")
     sfx = "" if dtype == "float32" else "_" + {"int16": "i16", "int8": "i8", "uint8": "u8"}[dtype]
     if ens.kind == "proba":
-        m.code.append(
-            "def _sum%s(x):\n"
-            "    # class probabilities summed over the trees, fixed point (exact integers)\n"
-            "    acc = [0] * N_OUTPUTS\n"
-            "    for t in range(N_TREES):\n"
-            "        i = ROOT[t]\n"
-            "        while i >= 0:\n%s"
-            "        leaf = -1 - i\n"
-            "        if leaf < N_OUTPUTS:\n"
-            "            acc[leaf] += ONE\n"
-            "        else:\n"
-            "            for e in range(OFFSETS[leaf - N_OUTPUTS], OFFSETS[leaf - N_OUTPUTS + 1]):\n"
-            "                acc[ENTRY_CLASS[e]] += ENTRY_VALUE[e]\n"
-            "    return acc" % (sfx, nan_walk if ens.allow_nan else walk))
-        if not len(leaves.entry_class):
-            m.code[-1] = m.code[-1].replace(
-                "        if leaf < N_OUTPUTS:\n            acc[leaf] += ONE\n        else:\n"
-                "            for e in range(OFFSETS[leaf - N_OUTPUTS], OFFSETS[leaf - N_OUTPUTS + 1]):\n"
-                "                acc[ENTRY_CLASS[e]] += ENTRY_VALUE[e]\n", "        acc[leaf] += ONE\n")
+        init, what = "[0] * N_OUTPUTS", "class probabilities summed over the trees, fixed point (exact integers)"
     else:
-        rw = ens.row_width
-        add = ("        acc[OUTPUT[t]] = acc[OUTPUT[t]] + VALUES[leaf]\n" if cyclic else
-               "        acc[0] = acc[0] + VALUES[leaf]\n" if rw == 1 else
-               "        for k in range(%d):\n            acc[k] = acc[k] + VALUES[leaf * %d + k]\n" % (rw, rw))
+        init, what = "array('f', BASE)", "leaf values summed over the trees in float32 (stores into acc round as the C)"
+    if form == "code":
+        _tree_functions(m, model, thresh, sfx)
         m.code.append(
             "def _sum%s(x):\n"
-            "    # leaf values summed over the trees in float32 (stores into acc round as the C)\n"
-            "    acc = array('f', BASE)\n"
+            "    # %s\n"
+            "    acc = %s\n"
+            "    for tree in _TREES%s:\n"
+            "        tree(x, acc%s)\n"
+            "    return acc" % (sfx, what, init, sfx, ", THRESH" if dtype == "float32" else ""))
+    else:
+        test = "v <= th[i] or (v != v and NAN_LEFT[i])" if ens.allow_nan else "v <= th[i]"
+        rw = ens.row_width
+        if ens.kind == "proba":
+            add = ("        if leaf < N_OUTPUTS:\n"
+                   "            acc[leaf] += ONE\n"
+                   "        else:\n"
+                   "            for e in range(OFFSETS[leaf - N_OUTPUTS], OFFSETS[leaf - N_OUTPUTS + 1]):\n"
+                   "                acc[ENTRY_CLASS[e]] += ENTRY_VALUE[e]\n") if len(leaves.entry_class) else \
+                "        acc[leaf] += ONE\n"
+        else:
+            add = ("        acc[OUTPUT[t]] = acc[OUTPUT[t]] + VALUES[leaf]\n" if cyclic else
+                   "        acc[0] = acc[0] + VALUES[leaf]\n" if rw == 1 else
+                   "        for k in range(%d):\n            acc[k] = acc[k] + VALUES[leaf * %d + k]\n" % (rw, rw))
+        m.code.append(
+            "def _sum%s(x):\n"
+            "    # %s\n"
+            "    acc = %s\n"
+            "    # the tables in locals: a global is a dictionary lookup on every use\n"
+            "    f = FEATURE\n"
+            "    th = THRESH\n"
+            "    lt = LEFT\n"
+            "    rt = RIGHT\n"
             "    for t in range(N_TREES):\n"
             "        i = ROOT[t]\n"
-            "        while i >= 0:\n%s"
+            "        while i >= 0:\n"
+            "            v = x[f[i]]\n"
+            "            if %s:\n"
+            "                i = lt[i]\n"
+            "            else:\n"
+            "                i = rt[i]\n"
             "        leaf = -1 - i\n%s"
-            "    return acc" % (sfx, nan_walk if ens.allow_nan else walk, add))
+            "    return acc" % (sfx, what, init, test, add))
 
     _entries(m, model, sfx)
     if dtype != "float32":
         _quantized_entries(m, model, sfx)
     return m.text()
+
+
+def _tree_functions(m: PyModule, model, thresh: list, sfx: str) -> None:
+    """One function per tree: nested if/else on constant feature indices, the
+    leaf's additions inline. Float thresholds are read from the THRESH tuple
+    (a decimal literal would be parsed inexactly on some ports); integer ones
+    are literals."""
+    ens, leaves, dtype = model.ens, model.leaves, model.dtype
+    N = ens.n_outputs
+    cyclic = ens.kind == "sum" and ens.row_width != N
+    rw = ens.row_width
+    counter = [0]  # next decision node: the same preorder as THRESH
+
+    def leaf_lines(t_index: int, ref: int) -> list[str]:
+        if ens.kind == "proba":
+            if ref < N:
+                return [f"acc[{ref}] += {1 << leaves.frac_bits}"]
+            r = ref - N
+            return [f"acc[{c}] += {v}" for c, v in zip(leaves.entry_class[leaves.offsets[r]:leaves.offsets[r + 1]],
+                                                       leaves.entry_value[leaves.offsets[r]:leaves.offsets[r + 1]])]
+        if cyclic:
+            o = ens.trees[t_index].output
+            return [f"acc[{o}] = acc[{o}] + VALUES[{ref}]"]
+        return [f"acc[{k}] = acc[{k}] + VALUES[{ref * rw + k}]" for k in range(rw)]
+
+    def body(tree, t_index: int, node: int, indent: str, out: list[str]) -> None:
+        if tree.feature[node] < 0:
+            out += [indent + line for line in leaf_lines(t_index, int(leaves.refs[t_index][node]))] or [indent + "pass"]
+            return
+        i = counter[0]
+        counter[0] += 1
+        f = int(tree.feature[node])
+        limit = f"T[{i}]" if dtype == "float32" else str(int(thresh[i]))
+        if ens.allow_nan and tree.nan_left[node]:
+            out.append(f"{indent}if not x[{f}] > {limit}:  # NaN goes left")
+        else:
+            out.append(f"{indent}if x[{f}] <= {limit}:")
+        body(tree, t_index, int(tree.left[node]), indent + "    ", out)
+        out.append(f"{indent}else:")
+        body(tree, t_index, int(tree.right[node]), indent + "    ", out)
+
+    names = []
+    for t_index, tree in enumerate(ens.trees):
+        name = f"_tree{t_index}{sfx}"
+        names.append(name)
+        lines = [f"def {name}(x, acc{', T' if dtype == 'float32' else ''}):"]
+        body(tree, t_index, 0, "    ", lines)
+        m.code.append("\n".join(lines))
+    m.code.append(f"_TREES{sfx} = ({', '.join(names)}{',' if len(names) == 1 else ''})")
 
 
 def _tuple(values) -> str:
@@ -172,8 +263,8 @@ def _entries(m: PyModule, model, sfx: str) -> None:
     """predict / predict_proba / regress on the typed input (float32 or quantized)."""
     ens, leaves = model.ens, model.leaves
     N, post = ens.n_outputs, ens.post
-    xin = "array('f', x)" if not sfx else "x"
-    doc_x = "x: N_FEATURES numbers (rounded to float32, as the C's float input)" if not sfx else \
+    xin = "x"  # float inputs are compared as they are (see THRESH)
+    doc_x = "x: N_FEATURES numbers (decided as the C decides their float32 rounding)" if not sfx else \
         f"q: N_FEATURES integers in the {model.dtype} domain"
     if ens.task == "classifier" and ens.multi_output:
         counts = list(ens.class_counts)
