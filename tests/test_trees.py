@@ -630,3 +630,20 @@ def test_report_on_the_dollar_board():
     r = emml.convert(est, method="table").report("py32f003", X=X[:3])
     assert 0 < r["flash_bytes"] < 4000 and r["ram_static_bytes"] == 0
     assert r["cycles_mean"] > 0 and 0 < r["stack_bytes"] < 512
+
+
+@pytest.mark.parametrize("dtype, edge", [("int16", 40000), ("uint8", 300), ("int8", -300)])
+def test_inline_threshold_beyond_the_input_type_compiles(dtype, edge):
+    # a split between an in-range value and one beyond the type's range puts the
+    # quantized threshold at or past the edge; the inline form must not emit an
+    # always-false compare (the host build has -Wextra -Werror: -Wtype-limits)
+    from sklearn.tree import DecisionTreeClassifier
+
+    rng = np.random.default_rng(0)
+    inside = rng.integers(0, 100, size=(60, 2))
+    X = np.vstack([inside, np.column_stack([np.full(20, edge), rng.integers(0, 100, 20)])]).astype(np.float64)
+    y = np.r_[(inside[:, 1] > 50).astype(int), np.full(20, 2)]
+    tree = DecisionTreeClassifier(random_state=0).fit(X, y)
+    model = emml.convert(tree, method="inline", dtype=dtype)
+    in_range = X[:60]  # rows the int type can hold: these must agree exactly
+    np.testing.assert_array_equal(model.predict(in_range), tree.predict(in_range))

@@ -54,6 +54,10 @@ def _float_lines(values: np.ndarray, per_line: int = 6) -> list[str]:
     return [", ".join(vals[i : i + per_line]) + "," for i in range(0, len(vals), per_line)]
 
 
+#: Value range of the integer input types of quantized inline trees.
+_INT_RANGE = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int16_t": (-32768, 32767)}
+
+
 def ensemble_digest(ens: Ensemble) -> str:
     h = hashlib.sha256()
     h.update(repr((ens.estimator, ens.n_features, ens.kind, ens.n_outputs, ens.post, sorted(ens.params.items()))).encode())
@@ -399,7 +403,10 @@ class TreeModel(Model):
             f = int(t.feature[n])
             shown = _shown(vals[n]) if self.dtype == "float32" else str(int(vals[n]))
             if xtype != "float":
-                cond = f"x[{f}] > {int(vals[n])}"
+                lo, hi = _INT_RANGE[xtype]
+                # a threshold at the type's edge would be an always-false/true compare
+                # (-Wtype-limits rejects it): spell the constant outcome instead
+                cond = "0" if int(vals[n]) >= hi else "1" if int(vals[n]) < lo else f"x[{f}] > {int(vals[n])}"
             else:
                 bits = int(np.float32(vals[n]).view(np.uint32))
                 if bits < 0x80000000:  # t >= +0: signed bit compare
