@@ -398,17 +398,99 @@ def test_int8_network_matches_c_on_webassembly():
     _compare(model, Xf, got)
 
 
-def test_unsupported_network_layers_are_named():
-    from emml.nn.ir import Layer, Net
+def _conv1d_net(pool: bool, seed: int):
+    """A synthetic int8 Conv1D regressor over a (16, 2) window. pool: Conv1D 'same'
+    -> MaxPooling1D 'same' stride 2 -> DepthwiseConv1D x2 stride 2 -> AveragePooling1D
+    'same' -> Conv1D -> GlobalAveragePooling1D -> Flatten; else three Conv1D /
+    DepthwiseConv1D layers (strides, dilation, 'same' and 'valid', one per-tensor)."""
+    from emml.nn import qmath, synthetic
+    from emml.nn.ir import Layer, Net, window
     from emml.nn.model import NNModel
 
-    g = {"in_h": 1, "in_w": 4, "in_c": 1, "out_h": 1, "out_w": 2, "out_c": 1, "k_h": 1, "k_w": 2, "stride_h": 1,
-         "stride_w": 2, "dil_h": 1, "dil_w": 1, "pad_top": 0, "pad_left": 0, "depth_mult": 1}
-    net = Net("int8", "pool", (4, 1), (2, 1), [Layer("maxpool", "pool0", (4, 1), (2, 1),
+    rs = np.random.RandomState(seed)
+    shape = (16, 2)
+    if not pool:
+        model = synthetic.chain([("conv", 5, (1, 4), (1, 2), "same"), ("conv", 3, (1, 3), (1, 1), "same", (1, 2)),
+                                 ("dw", 2, (1, 3), (1, 2), "valid"), ("dense", 3)], shape, seed=seed)
+        per_tensor = model.net.layers[1]
+        per_tensor.params["per_channel"] = False
+        per_tensor.arrays["mult"] = per_tensor.arrays["mult"][:1]
+        per_tensor.arrays["shift"] = per_tensor.arrays["shift"][:1]
+        return NNModel(model.net)
+
+    def pooling(op, x, k, stride):
+        g, out = window(x.out_shape, (1, k), (1, stride), (1, 1), "same")
+        return Layer(op, f"{op}_{k}", x.out_shape, out,
+                     {"g": g, "act_min": x.params["act_min"], "act_max": 127,
+                      "in_zero": x.params["out_zero"], "out_zero": x.params["out_zero"]})
+
+    conv0 = synthetic.conv(rs, shape, 4, (1, 3), (1, 1), "same", in_zero=5)
+    max0 = pooling("maxpool", conv0, 3, 2)
+    dw = synthetic.conv(rs, max0.out_shape, 2, (1, 3), (1, 2), "same", in_zero=conv0.params["out_zero"],
+                        depthwise=True, act="linear")  # both signs into the average's rounding
+    avg0 = pooling("avgpool", dw, 3, 2)
+    conv1 = synthetic.conv(rs, avg0.out_shape, 3, (1, 2), (1, 1), "valid", in_zero=dw.params["out_zero"],
+                           act="linear")
+    n_pos, depth = conv1.out_shape
+    mult, shift = qmath.quantize_multiplier(0.7)
+    s = min(n_pos.bit_length() - 1, 31 + shift)  # as emml.nn.tflite folds 1 / n_pos into the multiplier
+    gap = Layer("mean", "gap", conv1.out_shape, (depth,),
+                {"n_pos": n_pos, "depth": depth, "in_zero": conv1.params["out_zero"], "out_zero": -3,
+                 "mult": (mult << s) // n_pos, "shift": shift - s})
+    layers = [conv0, max0, dw, avg0, conv1, gap, Layer("reshape", "flatten", (depth,), (depth,))]
+    net = Net("int8", "synthetic int8 Conv1D", shape, (depth,), layers, in_q=(0.05, 5), out_q=(0.1, -3),
+              task="regressor", digest="synthetic")
+    return NNModel(net)
+
+
+@pytest.mark.parametrize("pool, seed", [(False, 3), (True, 5)], ids=["conv_dw", "pooling"])
+def test_cpython_int8_conv1d_matches_c(pool, seed, tmp_path):
+    """int8 Conv1D / DepthwiseConv1D (strides, dilation, both paddings, per-tensor
+    and per-channel requantization) and the 1-D poolings: forward_i8 and
+    regress equal the host C bit for bit."""
+    model = _conv1d_net(pool, seed)
+    assert {l.op for l in model.net.layers} >= ({"maxpool", "avgpool", "mean", "dwconv2d"} if pool
+                                                else {"conv2d", "dwconv2d", "fc"})
+    mod = _load_cpython(generate(model, "conv1d"), "conv1d", tmp_path)
+    rs = np.random.RandomState(2)
+    Xq = rs.randint(-128, 128, size=(40, model.n_features)).astype(np.int8)
+    want = model.forward_i8(Xq)
+    got = np.array([list(mod.forward_i8([int(v) for v in row])) for row in Xq])
+    assert np.array_equal(got, want)
+    assert len(set(map(tuple, want))) > 20  # outputs vary with the input, not saturated
+    Xf = rs.uniform(-4, 4, size=(20, model.n_features)).astype(np.float32)
+    _assert_same_f32([mod.regress([float(v) for v in row]) for row in Xf], model._rows("regress", Xf, model.n_outputs))
+
+
+def test_int8_conv1d_network_matches_c_on_webassembly():
+    """The Conv1D + pooling chain on the real MicroPython: bit-exact raw outputs
+    and dequantized regressions."""
+    _need_wasm()
+    model = _conv1d_net(pool=True, seed=5)
+    rs = np.random.RandomState(3)
+    Xq = rs.randint(-128, 128, size=(30, model.n_features)).astype(np.int8)
+    got = _on_wasm(model, "conv1d", Xq, ("forward_i8",), int_input=True)
+    want = model.forward_i8(Xq)
+    assert np.array_equal(np.array(got["forward_i8"]), want)
+    assert len(set(map(tuple, want))) > 15
+    Xf = rs.uniform(-4, 4, size=(20, model.n_features)).astype(np.float32)
+    _compare(model, Xf, _on_wasm(model, "conv1d", Xf, ("regress",)))
+
+
+def test_unsupported_network_layers_are_named():
+    from emml.nn import synthetic
+    from emml.nn.ir import Layer, Net, window
+    from emml.nn.model import NNModel
+
+    g, out = window((2, 4, 1), (2, 2), (1, 2), (1, 1), "valid")
+    net = Net("int8", "pool", (2, 4, 1), out, [Layer("maxpool", "pool0", (2, 4, 1), out,
                                                      {"g": g, "act_min": -128, "act_max": 127})],
               in_q=(0.1, 0), out_q=(0.1, 0))
-    with pytest.raises(UnsupportedError, match="pool0.*maxpool"):
+    with pytest.raises(UnsupportedError, match="pool0.*maxpool.*2x2 window.*1-D windows only"):
         generate(NNModel(net), "pool")
+    conv2d = synthetic.chain([("conv", 2, (3, 3), (1, 1), "same")], (4, 4, 1))
+    with pytest.raises(UnsupportedError, match="conv_3x3.*conv2d.*1-D windows only"):
+        generate(conv2d, "conv2d")
 
 
 # ---- micro:bit (MicroPython 1.9.2 in QEMU, over the raw REPL) --------------------

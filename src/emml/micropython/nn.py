@@ -1,4 +1,4 @@
-"""Dense neural networks (emml.nn.NNModel) as MicroPython.
+"""Neural networks (emml.nn.NNModel) as MicroPython.
 
 int8 networks: fully-connected layers accumulate exact integers and
 requantize with TFLite's Q31 multiplier and shift (as lib/emml/src/nn_i8.c);
@@ -11,7 +11,11 @@ float32 networks (scikit-learn MLPs, Keras dense models): every operation
 rounded to float32 as the C does, sigmoid/softmax/tanh through an exact
 replay of emml_expf.
 
-Convolutions and pooling have no MicroPython form yet: the generator says so.
+int8 networks may also hold 1-D windows (Keras Conv1D, DepthwiseConv1D,
+MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D; Flatten/Reshape are
+free since tensors stay channels-last and flat): the same sums in the same
+order as the C, padding taps reading the input zero point. 2-D windows and
+float32 convolutions have no MicroPython form: the generator says so.
 """
 
 from __future__ import annotations
@@ -102,14 +106,28 @@ def _softmax_i8(v, exp_table, diff_min):
 """
 
 
+_WINDOW_OPS = ("conv2d", "dwconv2d", "maxpool", "avgpool")
+
+
 def _check(net) -> None:
-    ok = {"int8": ("fc", "requant", "leaky", "logistic", "tanh", "softmax", "reshape"),
+    ok = {"int8": ("fc", "conv2d", "dwconv2d", "maxpool", "avgpool", "mean", "requant", "leaky", "logistic", "tanh",
+                   "softmax", "reshape"),
           "float32": ("dense", "act", "affine", "softmax", "reshape")}[net.dtype]
     for l in net.layers:
         if l.op not in ok:
+            what = ("dense int8 or float32 networks and int8 1-D convolution/pooling" if net.dtype == "float32"
+                    else "int8 dense and 1-D convolution/pooling networks")
             raise UnsupportedError(
-                f"layer {l.name!r} ({l.op}) has no MicroPython form; emml.micropython converts dense networks "
-                f"({', '.join(o for o in ok if o != 'reshape')}): flatten convolutional models, or use the C")
+                f"layer {l.name!r} ({l.op}) has no MicroPython form; emml.micropython converts {what} "
+                f"({', '.join(o for o in ok if o != 'reshape')}): quantize the model to int8, flatten it, "
+                "or use the C")
+        if l.op in _WINDOW_OPS:
+            g = l.params["g"]
+            if g["in_h"] != 1 or g["k_h"] != 1 or g["out_h"] != 1:
+                raise UnsupportedError(
+                    f"layer {l.name!r} ({l.op}) slides a {g['k_h']}x{g['k_w']} window over a {g['in_h']}x"
+                    f"{g['in_w']} input; emml.micropython converts 1-D windows only (Conv1D, DepthwiseConv1D, "
+                    "MaxPooling1D, AveragePooling1D): use 1-D layers over the time axis, or use the C")
 
 
 def generate(model, name: str) -> str:
@@ -129,12 +147,130 @@ def generate(model, name: str) -> str:
     return m.text()
 
 
+_WINDOW_I8 = """
+def _pad(x, c, left, right, v):
+    # x (positions x c channels) with `left` / `right` positions of value v either side
+    if left == 0 and right == 0:
+        return x
+    return [v] * (left * c) + list(x) + [v] * (right * c)
+
+
+def _clamp8(v, lo, hi):
+    return (lo if v < lo else hi if v > hi else v) & 0xFF
+"""
+
+
+def _padded(g: dict) -> tuple[int, int]:
+    """Positions of padding before and after the input so that every window tap lands inside."""
+    need = (g["out_w"] - 1) * g["stride_w"] + (g["k_w"] - 1) * g["dil_w"] + 1
+    return g["pad_left"], max(need - g["pad_left"] - g["in_w"], 0)
+
+
+def _requant_arrays(m: PyModule, pre: str, l) -> int:
+    """Emit the layer's multipliers and shifts; 1 if they are per channel, 0 if the first serves all (as the C)."""
+    mult = np.asarray(l.arrays["mult"]).reshape(-1)
+    m.array(f"{pre}_MULT", int_typecode(mult), mult, f"{l.name}: Q31 multipliers")
+    m.array(f"{pre}_SHIFT", "b", np.asarray(l.arrays["shift"]).reshape(-1), f"{l.name}: power-of-two shifts")
+    return 1 if l.params["per_channel"] else 0
+
+
+def _conv1d(m: PyModule, pre: str, l) -> None:
+    p, a, g = l.params, l.arrays, l.params["g"]
+    w = a["w"]
+    m.array(f"{pre}_W", "b", w.reshape(-1), f"{l.name}: int8 weights [{']['.join(str(d) for d in w.shape)}]")
+    m.array(f"{pre}_B", int_typecode(a["b"]), a["b"], f"{l.name}: int32 bias - input zero point x weight sums")
+    step = _requant_arrays(m, pre, l)
+    left, right = _padded(g)
+    ic, oc, k, s, d = g["in_c"], g["out_c"], g["k_w"], g["stride_w"], g["dil_w"]
+    if l.op == "dwconv2d":
+        # weights [tap][out_c]; output channel o reads input channel o // depth_mult
+        body = ("            for t in range(%d):\n"
+                "                acc += %s_W[t * %d + o] * x[(base + t * %d) * %d + o // %d]\n"
+                % (k, pre, oc, d, ic, g["depth_mult"]))
+        what = f"depthwise Conv1D, {k} taps x depth multiplier {g['depth_mult']}"
+    else:
+        # weights [out_c][tap][in_c]: a window is k x in_c values
+        body = ("            wi = o * %d\n"
+                "            for t in range(%d):\n"
+                "                xi = (base + t * %d) * %d\n"
+                "                for c in range(%d):\n"
+                "                    acc += %s_W[wi] * x[xi + c]\n"
+                "                    wi += 1\n" % (k * ic, k, d, ic, ic, pre))
+        what = f"Conv1D, {k} taps"
+    m.code.append(
+        "def _%s(x):\n"
+        "    # %s: %s, stride %d, dilation %d, (%d, %d) -> (%d, %d); padding reads the input zero point\n"
+        "    x = _pad(x, %d, %d, %d, %d)\n"
+        "    y = bytearray(%d)\n"
+        "    j = 0\n"
+        "    for ox in range(%d):\n"
+        "        base = ox * %d\n"
+        "        for o in range(%d):\n"
+        "            acc = %s_B[o]\n"
+        "%s"
+        "            y[j] = _clamp8(_requantize(acc, %s_MULT[o * %d], %s_SHIFT[o * %d]) + %d, %d, %d)\n"
+        "            j += 1\n"
+        "    return array('b', y)"
+        % (pre.lower(), l.name, what, s, d, g["in_w"], ic, g["out_w"], oc,
+           ic, left, right, p["in_zero"], g["out_w"] * oc, g["out_w"], s, oc, pre, body,
+           pre, step, pre, step, p["out_zero"], p["act_min"], p["act_max"]))
+
+
+def _pool1d(m: PyModule, pre: str, l) -> None:
+    p, g = l.params, l.params["g"]
+    c, k, s, n = g["in_c"], g["k_w"], g["stride_w"], g["in_w"]
+    if l.op == "maxpool":
+        init, add, out = "m = -128", "v = x[i * %d + c]\n                if v > m:\n                    m = v" % c, "m"
+        what = "max"
+    else:
+        # the window clipped to the input; C's division truncates, so round half away from zero by hand
+        init, add = "m = 0", "m += x[i * %d + c]" % c
+        out = "((m + count // 2) // count if m > 0 else -((count // 2 - m) // count)) if count > 0 else 0"
+        what = "average (over the taps inside the input)"
+    m.code.append(
+        "def _%s(x):\n"
+        "    # %s: %s pool of %d, stride %d, (%d, %d) -> (%d, %d)\n"
+        "    y = bytearray(%d)\n"
+        "    j = 0\n"
+        "    for ox in range(%d):\n"
+        "        lo = ox * %d - %d\n"
+        "        hi = lo + %d\n"
+        "        lo = 0 if lo < 0 else lo\n"
+        "        hi = %d if hi > %d else hi\n"
+        "        count = hi - lo\n"
+        "        for c in range(%d):\n"
+        "            %s\n"
+        "            for i in range(lo, hi):\n"
+        "                %s\n"
+        "            y[j] = _clamp8(%s, %d, %d)\n"
+        "            j += 1\n"
+        "    return array('b', y)"
+        % (pre.lower(), l.name, what, k, s, n, c, g["out_w"], c, g["out_w"] * c, g["out_w"], s, g["pad_left"], k,
+           n, n, c, init, add, out, p["act_min"], p["act_max"]))
+
+
+def _mean(m: PyModule, pre: str, l) -> None:
+    p = l.params
+    m.code.append(
+        "def _%s(x):\n"
+        "    # %s: mean over %d positions of %d channels (GlobalAveragePooling1D), requantized\n"
+        "    y = bytearray(%d)\n"
+        "    for c in range(%d):\n"
+        "        acc = %d\n"
+        "        for i in range(%d):\n"
+        "            acc += x[i * %d + c]\n"
+        "        y[c] = _clamp8(_requantize(acc, %d, %d) + %d, -128, 127)\n"
+        "    return array('b', y)"
+        % (pre.lower(), l.name, p["n_pos"], p["depth"], p["depth"], p["depth"], -p["in_zero"] * p["n_pos"],
+           p["n_pos"], p["depth"], int(p["mult"]), int(p["shift"]), p["out_zero"]))
+
+
 def _int8(m: PyModule, model) -> None:
     from emml.nn.reference import run_layer
 
     net = model.net
     calls = []
-    uses_softmax = False
+    uses_softmax = uses_windows = False
     m.helpers.append(_FIXED_POINT.strip("\n"))
     for i, l in enumerate(net.layers):
         p, a = l.params, l.arrays
@@ -163,6 +299,11 @@ def _int8(m: PyModule, model) -> None:
                 % (pre.lower(), l.name, l.in_size, l.out_size, l.out_size, l.out_size, pre, l.in_size, pre,
                    pre, step, pre, step, p["out_zero"], p["act_min"], p["act_min"], p["act_max"], p["act_max"]))
             calls.append(f"    x = _{pre.lower()}(x)")
+        elif l.op in ("conv2d", "dwconv2d", "maxpool", "avgpool", "mean"):
+            uses_windows = True
+            {"conv2d": _conv1d, "dwconv2d": _conv1d, "maxpool": _pool1d, "avgpool": _pool1d, "mean": _mean}[l.op](
+                m, pre, l)
+            calls.append(f"    x = _{pre.lower()}(x)")
         elif l.op in ("requant", "leaky", "logistic", "tanh"):
             lut = run_layer(l, np.arange(-128, 128, dtype=np.int8)).reshape(-1).astype(np.int64)
             m.array(f"{pre}_LUT", "b", lut, f"{l.name}: {l.op} of every int8 input (index q + 128)")
@@ -184,6 +325,8 @@ def _int8(m: PyModule, model) -> None:
             continue
     if uses_softmax:
         m.helpers.append(_SOFTMAX_I8.strip("\n"))
+    if uses_windows:
+        m.helpers.append(_WINDOW_I8.strip("\n"))
     sc, zp = net.in_q
     osc, ozp = net.out_q
     m.f32("IN_SCALE", [sc], f"input quantization: q = round(x / scale) + {zp}")
