@@ -6,12 +6,12 @@ its own attributes, so emml works without TensorFlow installed.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 
 from emml.model import UnsupportedError
+from emml.provenance import model_digest
 from emml.nn.ir import Layer, Net, finish_task, hwc, window
 
 SKLEARN = ("MLPClassifier", "MLPRegressor")
@@ -55,10 +55,7 @@ def is_sklearn_mlp(obj: Any) -> bool:
 
 
 def _digest(arrays: list[np.ndarray], meta: str) -> str:
-    h = hashlib.sha256(meta.encode())
-    for a in arrays:
-        h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
+    return model_digest("nn", arrays, meta)
 
 
 def _act_layer(name: str, shape: tuple[int, ...], act: str, alpha: float = 0.0) -> Layer:

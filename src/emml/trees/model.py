@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any
 
@@ -10,6 +9,7 @@ import numpy as np
 
 import emml
 from emml.model import Model, UnsupportedError
+from emml.provenance import model_digest
 from emml.runtime import runtime_version
 from emml.trees import encode, fast
 from emml.trees.ir import Ensemble
@@ -59,16 +59,15 @@ _INT_RANGE = {"int8_t": (-128, 127), "uint8_t": (0, 255), "int16_t": (-32768, 32
 
 
 def ensemble_digest(ens: Ensemble) -> str:
-    h = hashlib.sha256()
-    h.update(repr((ens.estimator, ens.n_features, ens.kind, ens.n_outputs, ens.post, sorted(ens.params.items()))).encode())
+    """Provenance digest of the ensemble's parameters (emml.provenance)."""
     classes = [] if ens.classes is None else list(ens.classes) if ens.multi_output else [ens.classes]
-    for arr in [ens.base, np.asarray(ens.class_counts, dtype=np.int64), *classes]:
-        h.update(np.asarray(arr).tobytes())
+    arrays = [ens.base, np.asarray(ens.class_counts, dtype=np.int64)]
+    arrays += [np.asarray(c).astype(str) for c in classes]  # labels may be objects (strings)
     for t in ens.trees:
-        for arr in (t.feature, t.threshold, t.left, t.right, t.nan_left, t.values):
-            h.update(np.ascontiguousarray(arr).tobytes())
-        h.update(str(t.output).encode())
-    return h.hexdigest()
+        arrays += [t.feature, t.threshold, t.left, t.right, t.nan_left, t.values]
+    meta = (ens.estimator, ens.n_features, ens.kind, ens.n_outputs, ens.post, sorted(ens.params.items()),
+            [str(t.output) for t in ens.trees])
+    return model_digest("trees", arrays, meta)
 
 
 class TreeModel(Model):
