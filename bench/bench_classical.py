@@ -77,7 +77,7 @@ def har_features() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     d = data_dir()
     root = None if d is None else d / "st_har_26hz" / "dataset"
     if root is None or not root.is_dir():
-        raise SystemExit("st_har_26hz not found: set EMML_DATA_DIR (see /work/shared/data/README.md)")
+        raise SystemExit("st_har_26hz not found: set EMML_DATA_DIR (see ../shared/data/README.md next to the checkout)")
     X, y, g = [], [], []
     for i, f in enumerate(sorted(glob.glob(str(root / "*" / "*.csv")))):
         a = np.loadtxt(f, delimiter=",", dtype=np.int64)

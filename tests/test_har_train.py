@@ -22,7 +22,7 @@ def st_har():
     root = data_dir()
     folder = root / "st_har_26hz" / "dataset" if root else None
     if folder is None or not folder.is_dir():
-        pytest.skip("ST HAR recordings not found (set EMML_DATA_DIR; see /work/shared/data/README.md)")
+        pytest.skip("ST HAR recordings not found (set EMML_DATA_DIR; see ../shared/data/README.md next to the checkout)")
     return folder
 
 

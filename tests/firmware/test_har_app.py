@@ -42,7 +42,7 @@ def trained(tmp_path_factory, need_tool):
     root = data_dir()
     folder = root / "st_har_26hz" / "dataset" if root else None
     if folder is None or not folder.is_dir():
-        pytest.skip("ST HAR recordings not found (set EMML_DATA_DIR; see /work/shared/data/README.md)")
+        pytest.skip("ST HAR recordings not found (set EMML_DATA_DIR; see ../shared/data/README.md next to the checkout)")
     out = tmp_path_factory.mktemp("har_model")
     metrics = train(TrainOptions(data=folder, rate_hz=26, board="ch32v003", out=out, search="tiny", cv_folds=2,
                                  device_check=False, progress=False), log=lambda _: None)
