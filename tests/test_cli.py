@@ -111,3 +111,25 @@ def test_console_script_no_traceback(elves):
     proc = subprocess.run([sys.executable, "-m", "emml", "profile", str(elves["loop"]), "nope"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_convert_reads_an_int8_tflite_file(tmp_path, capsys):
+    from pathlib import Path
+
+    import numpy as np
+
+    golden = Path(__file__).parent / "assets" / "nn" / "golden_mlp.tflite"
+    assert main(["convert", str(golden), "-o", str(tmp_path), "--name", "mlp"]) == 0
+    header = (tmp_path / "mlp.h").read_text()
+    assert "mlp_predict_i8" in header and (tmp_path / "mlp.c").is_file()
+    # the CLI writes what emml.convert of the same file writes
+    model = emml.convert(str(golden))
+    model.save(tmp_path / "api", "mlp")
+    assert (tmp_path / "api" / "mlp.c").read_text() == (tmp_path / "mlp.c").read_text()
+    # a broken network file is one clear error line, not a traceback
+    bad = tmp_path / "broken.tflite"
+    bad.write_bytes(np.arange(64, dtype=np.uint8).tobytes())
+    capsys.readouterr()
+    assert main(["convert", str(bad), "-o", str(tmp_path), "--name", "bad"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("emml: error:") and "broken.tflite" in err and "int8" in err

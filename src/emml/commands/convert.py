@@ -1,4 +1,8 @@
-"""`emml convert MODEL.joblib -o DIR --name NAME [options]`: model -> name.h + name.c."""
+"""`emml convert MODEL -o DIR --name NAME [options]`: model -> name.h + name.c.
+
+MODEL is a joblib file (scikit-learn), or a network file emml.convert reads
+itself: an int8 .tflite or a .keras model.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,18 @@ from pathlib import Path
 
 from emml.commands import CommandError
 
+#: Model files passed to emml.convert as paths instead of being unpickled.
+NETWORK_FILES = (".tflite", ".keras")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "convert",
-        help="convert a trained model (.joblib) to C",
-        description="Convert a trained scikit-learn model saved with joblib into NAME.h and "
-        "NAME.c (the same as emml.convert(model, ...).save(DIR, NAME)).",
+        help="convert a trained model (.joblib, .tflite, .keras) to C",
+        description="Convert a trained scikit-learn model saved with joblib, an int8 .tflite or a "
+        ".keras network into NAME.h and NAME.c (the same as emml.convert(model, ...).save(DIR, NAME)).",
     )
-    p.add_argument("model", help="model file written by joblib.dump()")
+    p.add_argument("model", help="model file: joblib.dump() output, .tflite or .keras")
     p.add_argument("-o", "--output", required=True, help="directory for NAME.h and NAME.c")
     p.add_argument("--name", required=True, help="C identifier prefix of the generated code")
     p.add_argument("--method", default="auto", choices=["auto", "table", "inline"],
@@ -51,10 +58,13 @@ def run(args: argparse.Namespace) -> int:
         check_c_name(args.name)
     except ValueError as e:
         raise CommandError(str(e)) from None
-    try:
-        estimator = joblib.load(path)
-    except Exception as e:  # a pickle can raise anything
-        raise CommandError(f"{path}: cannot load with joblib ({type(e).__name__}: {e})") from None
+    if path.suffix.lower() in NETWORK_FILES:
+        estimator = str(path)  # emml.convert reads (and validates) these itself
+    else:
+        try:
+            estimator = joblib.load(path)
+        except Exception as e:  # a pickle can raise anything
+            raise CommandError(f"{path}: cannot load with joblib ({type(e).__name__}: {e})") from None
     options = {}  # tree-only options are passed only when asked for, so other model kinds convert too
     if args.leaf_values != "auto":
         options["leaf_values"] = args.leaf_values
