@@ -12,6 +12,7 @@ Contracts:
 from __future__ import annotations
 
 import glob
+import shutil
 
 import numpy as np
 import pytest
@@ -154,3 +155,15 @@ def test_pipeline_on_target_equals_host(board, har_data, har_forest, need_tool, 
                                                   np.zeros(model.front.scratch_bytes(), np.uint8)),
                              max_instructions=50_000_000)
         assert r.return_signed == cls
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="no arm-none-eabi-gcc")
+def test_har_pipeline_report_measures_the_whole_entry_point(har_data, har_forest):
+    X, _ = har_data
+    _, model = har_forest
+    r = model.report("py32f003", X=X[:2])
+    assert r["entry_point"] == model.report_entry
+    # the entry point runs the HAR features too: a front end's worth of flash and cycles
+    assert r["flash_bytes"] > 2000 and r["cycles_mean"] > 10_000
+    assert r["instructions_mean"] > 0 and r["stack_bytes"] > 0
+    assert r["scratch_bytes"] == model.front.scratch_bytes() > 0

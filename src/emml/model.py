@@ -32,6 +32,52 @@ class UnsupportedError(ValueError):
     says what was unsupported and what to do instead."""
 
 
+def c_float(v: float) -> str:
+    """A C float32 literal that reads back as exactly this float32 (``%.9g``);
+    every generator writes its constants with it."""
+    f = np.float32(v)
+    if not np.isfinite(f):
+        raise UnsupportedError(f"non-finite constant {f} in the model (overflow when narrowing to float32?)")
+    s = format(float(f), ".9g")
+    if not any(ch in s for ch in ".en"):
+        s += ".0"
+    return s + "f"
+
+
+def measure_entry(board: str, d: Path, name: str, symbol: str, calls: Sequence[tuple],
+                  max_instructions: int | None = None) -> dict[str, Any]:
+    """Flash/RAM of a generated model and the estimated cost of one entry point.
+
+    d holds with.c (a main that calls symbol), without.c (the same main
+    without the call) and the model's name.c; both images are built for the
+    board and their flash/RAM difference is the model's. symbol is then run by
+    emml.profile once per argument tuple in calls (an emulator estimate:
+    cycles on Cortex-M0+, instructions everywhere); no calls, no figures."""
+    from emml import boards, firmware
+    from emml.profile import profile_function
+
+    with_img = firmware.build(board, [d / "with.c", d / f"{name}.c"], include_dirs=[d], out_dir=d / "a", name="with")
+    base_img = firmware.build(board, [d / "without.c"], include_dirs=[d], out_dir=d / "b", name="without")
+    limit = {} if max_instructions is None else {"max_instructions": max_instructions}
+    cycles, instructions, stack = [], [], 0
+    for args in calls:
+        r = profile_function(with_img.elf, symbol, args=args, **limit)
+        if r.cycles is not None:
+            cycles.append(r.cycles)
+        instructions.append(r.instructions)
+        stack = max(stack, r.stack_bytes)
+    f_cpu_hz = boards.load(board).f_cpu_hz
+    return {
+        "flash_bytes": with_img.flash_bytes - base_img.flash_bytes,
+        "ram_static_bytes": with_img.ram_bytes - base_img.ram_bytes,
+        "stack_bytes": stack,
+        "cycles_mean": float(np.mean(cycles)) if cycles else None,
+        "cycles_max": int(max(cycles)) if cycles else None,
+        "instructions_mean": float(np.mean(instructions)) if instructions else None,
+        "us_per_inference": float(np.mean(cycles)) / f_cpu_hz * 1e6 if cycles else None,
+    }
+
+
 def check_c_name(name: str) -> str:
     if not isinstance(name, str) or not _C_NAME.match(name) or name in _C_KEYWORDS:
         raise ValueError(f"model name {name!r} is not a valid C identifier (letters, digits, _; not a keyword)")
@@ -191,8 +237,7 @@ class Model:
         cycles come from emml.profile running the entry point on rows of X
         (default: one row of zeros); an emulator estimate, not a measurement.
         Stack is the peak stack use of that call."""
-        from emml import boards, firmware
-        from emml.profile import profile_function
+        from emml import boards
 
         b = boards.load(board)
         entry = "predict" if "predict" in self.entry_points else self.entry_points[0]
@@ -210,29 +255,18 @@ class Model:
             )
             (d / "with.c").write_text(main % (name, self.n_features, self.n_outputs, call))
             (d / "without.c").write_text(main % (name, self.n_features, self.n_outputs, "(void)x;\n    g_out = 0;"))
-            with_img = firmware.build(board, [d / "with.c", d / f"{name}.c"], include_dirs=[d], out_dir=d / "a",
-                                      name="with")
-            base_img = firmware.build(board, [d / "without.c"], include_dirs=[d], out_dir=d / "b", name="without")
             rows = np.zeros((1, self.n_features), np.float32) if X is None else self._check_X(X, self._allow_nan())
-            cycles, instructions, stack = [], [], 0
-            if b.arch == "arm":
+            calls = []
+            if b.arch == "arm":  # the cycle estimate is Cortex-M0+'s; other cores get flash/RAM only
                 for row in rows[:50]:
                     args = (np.ascontiguousarray(row), self.n_features)
                     if entry != "predict":
                         args += (np.zeros(self.n_outputs, np.float32), self.n_outputs)
-                    r = profile_function(with_img.elf, f"{name}_{entry}", args=args)
-                    cycles.append(r.cycles or 0)
-                    instructions.append(r.instructions)
-                    stack = max(stack, r.stack_bytes)
+                    calls.append(args)
+            measured = measure_entry(board, d, name, f"{name}_{entry}", calls)
             return {
                 "board": board,
                 "entry_point": entry,
-                "flash_bytes": with_img.flash_bytes - base_img.flash_bytes,
-                "ram_static_bytes": with_img.ram_bytes - base_img.ram_bytes,
-                "stack_bytes": stack,
-                "cycles_mean": float(np.mean(cycles)) if cycles else None,
-                "cycles_max": int(max(cycles)) if cycles else None,
-                "instructions_mean": float(np.mean(instructions)) if instructions else None,
-                "us_per_inference": float(np.mean(cycles)) / b.f_cpu_hz * 1e6 if cycles else None,
+                **measured,
                 "note": "cycles are a Cortex-M0+ estimate from the emml.profile emulator, not a measurement",
             }

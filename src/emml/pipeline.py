@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from emml.model import Model, UnsupportedError, check_c_name
+from emml.model import Model, UnsupportedError, check_c_name, measure_entry
 
 __all__ = ["PipelineModel", "supports", "convert"]
 
@@ -371,10 +371,6 @@ class PipelineModel(Model):
         """Flash, RAM (static and the scratch struct), stack and estimated
         cycles of name_<entry> on a board; cycles from emml.profile on rows of
         X (raw windows; default one window of zeros), an emulator estimate."""
-        from emml import boards, firmware
-        from emml.profile import profile_function
-
-        b = boards.load(board)
         entry = self.report_entry
         name = "emml_report_pipe"
         W = self._windows(np.zeros((1, self.n_features), np.int16) if X is None else X)
@@ -388,30 +384,15 @@ class PipelineModel(Model):
                     "    %s\n    return 0;\n}\n")
             (d / "with.c").write_text(main % call)
             (d / "without.c").write_text(main % "g_out = g_x[0] + (int32_t)g_y[0] + (int32_t)sizeof(g_s);")
-            with_img = firmware.build(board, [d / "with.c", d / f"{name}.c"], include_dirs=[d], out_dir=d / "a",
-                                      name="with")
-            base_img = firmware.build(board, [d / "without.c"], include_dirs=[d], out_dir=d / "b", name="without")
-            cycles, instructions, stack = [], [], 0
-            for row in W[:20]:
-                args: tuple = (row.copy(), self.n_features, np.zeros(self.front.scratch_bytes(), np.uint8))
-                if entry != "predict":
-                    args += (np.zeros(self.n_outputs, np.float32), self.n_outputs)
-                r = profile_function(with_img.elf, f"{name}_{entry}", args=args, max_instructions=200_000_000)
-                if r.cycles is not None:
-                    cycles.append(r.cycles)
-                instructions.append(r.instructions)
-                stack = max(stack, r.stack_bytes)
+            calls = [(row.copy(), self.n_features, np.zeros(self.front.scratch_bytes(), np.uint8))
+                     + (() if entry == "predict" else (np.zeros(self.n_outputs, np.float32), self.n_outputs))
+                     for row in W[:20]]
+            measured = measure_entry(board, d, name, f"{name}_{entry}", calls, max_instructions=200_000_000)
             return {
                 "board": board,
                 "entry_point": entry,
-                "flash_bytes": with_img.flash_bytes - base_img.flash_bytes,
-                "ram_static_bytes": with_img.ram_bytes - base_img.ram_bytes,
+                **measured,
                 "scratch_bytes": self.front.scratch_bytes(),
-                "stack_bytes": stack,
-                "cycles_mean": float(np.mean(cycles)) if cycles else None,
-                "cycles_max": int(max(cycles)) if cycles else None,
-                "instructions_mean": float(np.mean(instructions)),
-                "us_per_inference": float(np.mean(cycles)) / b.f_cpu_hz * 1e6 if cycles else None,
                 "note": "cycles are a Cortex-M0+ estimate from the emml.profile emulator, not a measurement; "
                         "RAM: the scratch struct (scratch_bytes, an upper bound) is the caller's, "
                         "static or on the stack",

@@ -12,23 +12,12 @@ from typing import Any, Iterable
 import numpy as np
 
 import emml
-from emml.model import Model, UnsupportedError
+from emml.model import Model, c_float
 from emml.runtime import runtime_version
 
 #: C entry-point argument lists, by kind
 SIG_PRED = "int32_t {fn}(const {xt} *x, int32_t n_features)"
 SIG_ROWS = "emml_status_t {fn}(const {xt} *x, int32_t n_features, {ot} *out, int32_t n_out)"
-
-
-def c_float(v: float) -> str:
-    """A float32 literal that round-trips exactly (``%.9g``)."""
-    f = np.float32(v)
-    if not np.isfinite(f):
-        raise UnsupportedError(f"non-finite constant {f} in the model (overflow when narrowing to float32?)")
-    s = format(float(f), ".9g")
-    if not any(ch in s for ch in ".en"):
-        s += ".0"
-    return s + "f"
 
 
 def c_int(v: int, ctype: str) -> str:

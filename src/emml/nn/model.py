@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 import emml
-from emml.model import Model, UnsupportedError
+from emml.model import Model, UnsupportedError, c_float
 from emml.nn.ir import ACTS, Layer, Net
 from emml.runtime import runtime_version
 
@@ -18,17 +18,6 @@ from emml.runtime import runtime_version
 NN_ABI = 2
 
 _CTYPES = {np.dtype(np.float32): "float", np.dtype(np.int8): "int8_t", np.dtype(np.int32): "int32_t"}
-
-
-def c_float(v: float) -> str:
-    """A float32 literal that round-trips exactly."""
-    f = np.float32(v)
-    if not np.isfinite(f):
-        raise UnsupportedError(f"non-finite constant {f} in the model")
-    s = format(float(f), ".9g")
-    if not any(ch in s for ch in ".en"):
-        s += ".0"
-    return s + "f"
 
 
 def _lines(values: np.ndarray, per_line: int) -> list[str]:

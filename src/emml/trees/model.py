@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 import emml
-from emml.model import Model, UnsupportedError
+from emml.model import Model, UnsupportedError, c_float
 from emml.provenance import model_digest
 from emml.runtime import runtime_version
 from emml.trees import encode, fast
@@ -17,17 +17,6 @@ from emml.trees.ir import Ensemble
 DTYPES = ("float32", "int16", "int8", "uint8")
 _CTYPE = {"int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
 _SUFFIX = {"int16": "i16", "int8": "i8", "uint8": "u8"}
-
-
-def c_float(v: float) -> str:
-    """A float32 literal that round-trips exactly."""
-    f = np.float32(v)
-    if not np.isfinite(f):
-        raise UnsupportedError(f"non-finite constant {f} in the model")
-    s = format(float(f), ".9g")
-    if not any(ch in s for ch in ".en"):
-        s += ".0"
-    return s + "f"
 
 
 def _shown(v: float) -> str:
