@@ -21,6 +21,7 @@
  */
 #include <stdint.h>
 
+#include "../common/hex_words.h"
 #include "blob_flash.h"
 #include "board.h"
 #include "console.h"
@@ -36,25 +37,6 @@ static char line[LINE_MAX];
 static uint8_t ram_blob[BLOB_RAM_SIZE];
 static float features[MAX_FEATURES];
 static float outputs[EMML_BLOB_MAX_OUTPUTS];
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-static uint32_t bits_of(float f)
-{
-    union {
-        float f;
-        uint32_t u;
-    } v;
-    v.f = f;
-    return v.u;
-}
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -77,29 +59,6 @@ static uint32_t parse_uint(const char *s, int *ok)
         v = v * 10u + (uint32_t)(*s - '0');
     }
     return v;
-}
-
-/* n float32 hex words separated by one space; 0 on success. */
-static int parse_row(const char *s, float *x, uint32_t n)
-{
-    uint32_t i, k;
-    for (i = 0u; i < n; i++) {
-        union {
-            uint32_t u;
-            float f;
-        } v;
-        v.u = 0u;
-        if (i > 0u && *s++ != ' ')
-            return -1;
-        for (k = 0u; k < 8u; k++) {
-            int d = hex_digit(*s++);
-            if (d < 0)
-                return -1;
-            v.u = (v.u << 4) | (uint32_t)d;
-        }
-        x[i] = v.f;
-    }
-    return *s == '\0' ? 0 : -1;
 }
 
 /* Receive n bytes as hex lines into ram_blob; 0 on success. */
@@ -165,7 +124,7 @@ int main(void)
         console_puts("row ");
         console_put_int(rows++);
         if (n >= (int32_t)sizeof line || model.n_features > MAX_FEATURES ||
-            parse_row(line, features, model.n_features) != 0) {
+            parse_hex_row(line, features, model.n_features) != 0) {
             console_puts(" error malformed");
             console_newline();
             continue;

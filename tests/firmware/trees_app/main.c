@@ -19,6 +19,7 @@
  *   done rows=<n>
  * then main returns 0 (QEMU's exit status).
  */
+#include "../common/hex_words.h"
 #include "board.h"
 #include "console.h"
 #include "tree_model.h"
@@ -31,54 +32,6 @@ static float proba[TREE_MODEL_N_OUTPUTS];
 #ifdef TREE_MODEL_N_TARGETS
 static int32_t classes[TREE_MODEL_N_TARGETS];
 #endif
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-static float float_from_bits(uint32_t u)
-{
-    union {
-        uint32_t u;
-        float f;
-    } v;
-    v.u = u;
-    return v.f;
-}
-
-static uint32_t bits_of(float f)
-{
-    union {
-        float f;
-        uint32_t u;
-    } v;
-    v.f = f;
-    return v.u;
-}
-
-/* Parse TREE_MODEL_N_FEATURES hex words; 0 on success. */
-static int parse_row(const char *s, float *x)
-{
-    int32_t i, k;
-    for (i = 0; i < TREE_MODEL_N_FEATURES; i++) {
-        uint32_t u = 0;
-        if (i > 0 && *s++ != ' ')
-            return -1;
-        for (k = 0; k < 8; k++) {
-            int d = hex_digit(*s++);
-            if (d < 0)
-                return -1;
-            u = (u << 4) | (uint32_t)d;
-        }
-        x[i] = float_from_bits(u);
-    }
-    return *s == '\0' ? 0 : -1;
-}
 
 static int is_end(const char *s)
 {
@@ -108,7 +61,7 @@ int main(void)
             break;
         console_puts("row ");
         console_put_int(rows++);
-        if (n >= (int32_t)sizeof line || parse_row(line, features) != 0) {
+        if (n >= (int32_t)sizeof line || parse_hex_row(line, features, TREE_MODEL_N_FEATURES) != 0) {
             console_puts(" error malformed");
             console_newline();
             continue;
