@@ -72,12 +72,9 @@ def har_features() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, labels, test mask) from st_har_26hz: 52-sample windows (2 s),
     emml's HAR features (float view), every 4th recording file held out."""
     from emml.dsp import HarConfig, HarFeatures
-    from emml.paths import data_dir
+    from emml.datasets import fetch_st_har
 
-    d = data_dir()
-    root = None if d is None else d / "st_har_26hz" / "dataset"
-    if root is None or not root.is_dir():
-        raise SystemExit("st_har_26hz not found: set EMML_DATA_DIR (see ../shared/data/README.md next to the checkout)")
+    root = fetch_st_har() / "dataset"
     X, y, g = [], [], []
     for i, f in enumerate(sorted(glob.glob(str(root / "*" / "*.csv")))):
         a = np.loadtxt(f, delimiter=",", dtype=np.int64)

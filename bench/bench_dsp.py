@@ -301,10 +301,10 @@ def code_of(sizes, funcs, files, exclude=()) -> list[str]:
 
 
 def _har_window(rng) -> np.ndarray:
-    from emml.paths import data_dir
+    from emml import datasets
 
-    d = data_dir()
-    csv = None if d is None else d / "st_har_26hz" / "dataset" / "walking" / "walking_01_26Hz_4g_mg.csv"
+    d = datasets.find("st_har_26hz")
+    csv = None if d is None else d / "dataset" / "walking" / "walking_01_26Hz_4g_mg.csv"
     if csv is not None and csv.is_file():
         return np.loadtxt(csv, delimiter=",", dtype=np.int64)[:HAR.window].astype(np.int16)
     return rng.normal(0, 500, (HAR.window, 3)).astype(np.int16)
@@ -362,11 +362,11 @@ def _speech_frame(rng) -> np.ndarray:
     try:
         from scipy.io import wavfile
 
-        from emml.paths import data_dir
+        from emml import datasets
 
-        d = data_dir()
+        d = datasets.find("fsdd")
         if d is not None:
-            x = wavfile.read(d / "fsdd" / "recordings" / "3_jackson_0.wav")[1]
+            x = wavfile.read(d / "recordings" / "3_jackson_0.wav")[1]
             fr = CFG.frames(x)
             return fr[len(fr) // 2].astype(np.int16)
     except (OSError, ValueError):

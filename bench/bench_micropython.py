@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
+from emml.datasets import fetch_st_har
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "st_har_26hz" / "dataset"
 RESULTS = ROOT / "bench" / "results" / "micropython.json"
 N_TREES, MAX_DEPTH = 10, 8
 ROUNDS, PASSES = 9, 5  # interleaved timing: best of ROUNDS, each PASSES passes over the test rows
@@ -50,7 +51,7 @@ def load_har():
     cfg = HarConfig(window=52, sample_rate=26, bands_hz=())
     train, test = ([], []), ([], [])
     for label, activity in enumerate(("stationary", "walking", "running")):
-        for k, f in enumerate(sorted((DATA / activity).glob("*.csv"))):
+        for k, f in enumerate(sorted((fetch_st_har() / "dataset" / activity).glob("*.csv"))):
             a = np.loadtxt(f, delimiter=",").astype(np.int64)
             dest = test if k % 4 == 3 else train  # split by file: neighbouring windows never straddle
             for s in range(0, len(a) - 52, 52):
@@ -194,9 +195,6 @@ def main() -> int:
     why = runner.webassembly_missing()
     if why:
         print(f"bench_micropython: {why}", file=sys.stderr)
-        return 1
-    if not DATA.is_dir():
-        print(f"bench_micropython: the ST HAR data set is not at {DATA}", file=sys.stderr)
         return 1
     try:
         import everywhereml

@@ -65,9 +65,9 @@ def _cache_dir() -> Path:
 
 def har_windows(window: int = 52, hop: int = 26):
     """(windows int16 (n, 52, 3) milli-g, labels, is_test): every 4th recording of each class is test."""
-    from emml.paths import data_dir
+    from emml.datasets import fetch_st_har
 
-    root = data_dir() / "st_har_26hz" / "dataset"
+    root = fetch_st_har() / "dataset"
     classes = sorted(p.name for p in root.iterdir() if p.is_dir())
     X, y, test = [], [], []
     for k, c in enumerate(classes):
@@ -84,7 +84,7 @@ def fsdd_logmel():
     """(log-mel dB float32 (n, 31, 16, 1), digit, is_test, LogMelConfig), cached."""
     from emml.dsp import LogMelConfig
     from emml.dsp.transformers import LogMel
-    from emml.paths import data_dir
+    from emml.datasets import fetch_fsdd
 
     cfg = LogMelConfig(sample_rate=8000, n_fft=256, hop_length=256, n_mels=16, n_mfcc=0)
     cache = _cache_dir() / f"fsdd_logmel_{cfg.digest()}.npz"
@@ -93,7 +93,7 @@ def fsdd_logmel():
         return z["X"], z["y"], z["test"], cfg
     from scipy.io import wavfile
 
-    files = sorted((data_dir() / "fsdd" / "recordings").glob("*.wav"))
+    files = sorted((fetch_fsdd() / "recordings").glob("*.wav"))
     audio = np.zeros((len(files), 8000), np.int16)
     y, test = [], []
     for i, f in enumerate(files):

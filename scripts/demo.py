@@ -1,7 +1,7 @@
 """The end-to-end demo (first README command; scripts/demo.sh sets up first):
 activity recognition on the dollar board.
 
-1. `emml har train` on the ST HAR recordings (../shared/data/st_har_26hz) for
+1. `emml har train` on the ST HAR recordings (emml.datasets.fetch_st_har) for
    the ch32v003 (RV32EC, 16 kB flash, 2 kB RAM including the stack): model
    search over tree ensembles that fit the whole firmware, test accuracy on
    held-out recordings, device agreement measured in QEMU. It writes the
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from emml import boards
-from emml.paths import data_dir
+from emml.datasets import DataSetError, fetch_st_har
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "apps" / "har"
@@ -52,11 +52,10 @@ def main() -> int:
     from emml.har.device import profile_windows, run_stream
     from emml.size import check_board, elf_size
 
-    base = data_dir()
-    data = base / "st_har_26hz" if base else None
-    if data is None or not data.is_dir():
-        sys.exit("demo: the ST HAR recordings were not found; set EMML_DATA_DIR to the folder holding "
-                 "st_har_26hz/ (this machine's copy is ../shared/data)")
+    try:  # EMML_DATA_DIR, ../shared/data next to the checkout, the cache, else a download
+        data = fetch_st_har() / "dataset"
+    except DataSetError as e:
+        sys.exit(f"demo: {e}")
 
     data = Path(os.path.relpath(data, ROOT))  # no machine paths in the committed metrics
     banner(f"emml har train --data {data} --rate 26 --board {BOARD} --out apps/har/model")

@@ -37,7 +37,7 @@ fi
 stamp=.venv/.emml-setup-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
     echo "setup: installing emml and pinned dependencies into .venv"
-    if ! .venv/bin/pip install --disable-pip-version-check -e ".[dev,nn,bench]" > .venv/pip-install.log 2>&1; then
+    if ! .venv/bin/pip install --disable-pip-version-check -e ".[dev,nn,bench,firmware,apps]" > .venv/pip-install.log 2>&1; then
         tail -n 30 .venv/pip-install.log
         echo "setup: pip install failed; full log in .venv/pip-install.log" >&2
         exit 1

@@ -26,7 +26,7 @@ import pytest
 
 from emml.dsp.har import CHANNELS, STATS, HarConfig
 from emml.dsp.native import HarNative
-from emml.paths import data_dir
+from emml import datasets
 
 CONFIGS = {
     "default": HarConfig(),
@@ -38,10 +38,10 @@ CONFIGS = {
 
 
 def st_har_windows(window=52, step=1, per_file=None):
-    d = data_dir()
-    root = None if d is None else d / "st_har_26hz" / "dataset"
-    if root is None or not root.is_dir():
-        pytest.skip("st_har_26hz data set not found (set EMML_DATA_DIR)")
+    d = datasets.find("st_har_26hz")
+    if d is None:
+        pytest.skip("st_har_26hz data set not found (emml data fetch st_har_26hz, or set EMML_DATA_DIR)")
+    root = d / "dataset"
     files = sorted(glob.glob(str(root / "*" / "*.csv")))[::step]
     out = []
     for f in files:

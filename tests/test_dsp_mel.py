@@ -24,7 +24,7 @@ import pytest
 
 from emml.dsp.config import LogMelConfig
 from emml.dsp.native import LogMelNative
-from emml.paths import data_dir
+from emml import datasets
 
 CONFIGS = {
     "slaney40_512": LogMelConfig(sample_rate=8000, n_fft=512, hop_length=256, n_mels=40),
@@ -37,12 +37,12 @@ BOUNDS = {"slaney40_512": (0.3, 8.0, 0.15), "htk32_256": (0.3, 8.0, 0.15), "hamm
 
 
 def _speech_frames(cfg, step=30):
-    d = data_dir()
-    if d is None or not (d / "fsdd" / "recordings").is_dir():
-        pytest.skip("FSDD data set not found (set EMML_DATA_DIR)")
+    d = datasets.find("fsdd")
+    if d is None:
+        pytest.skip("FSDD data set not found (emml data fetch fsdd, or set EMML_DATA_DIR)")
     from scipy.io import wavfile
 
-    files = sorted(glob.glob(str(d / "fsdd" / "recordings" / "*.wav")))[::step]
+    files = sorted(glob.glob(str(d / "recordings" / "*.wav")))[::step]
     return np.concatenate([cfg.frames(wavfile.read(f)[1]) for f in files])
 
 

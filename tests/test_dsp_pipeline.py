@@ -25,17 +25,17 @@ from sklearn.tree import DecisionTreeClassifier
 import emml
 from emml.dsp import HarConfig, HarFeatures, LogMel, LogMelConfig
 from emml.model import UnsupportedError
-from emml.paths import data_dir
+from emml import datasets
 from emml.pipeline import PipelineModel
 
 HAR = HarConfig(window=52, sample_rate=26, gravity="filter")
 
 
 def _har_data(per_class: int = 3):
-    d = data_dir()
-    root = None if d is None else d / "st_har_26hz" / "dataset"
-    if root is None or not root.is_dir():
-        pytest.skip("st_har_26hz data set not found (set EMML_DATA_DIR)")
+    d = datasets.find("st_har_26hz")
+    if d is None:
+        pytest.skip("st_har_26hz data set not found (emml data fetch st_har_26hz, or set EMML_DATA_DIR)")
+    root = d / "dataset"
     X, y = [], []
     for cls in ("walking", "stationary", "running"):
         for f in sorted(glob.glob(str(root / cls / "*.csv")))[:per_class]:
@@ -80,14 +80,14 @@ def test_har_scaled_linear_equals_pipeline(har_data):
 
 
 def _fsdd(digits=(0, 1, 2), per_digit=40, n_samples=2048):
-    d = data_dir()
-    if d is None or not (d / "fsdd" / "recordings").is_dir():
-        pytest.skip("FSDD data set not found (set EMML_DATA_DIR)")
+    d = datasets.find("fsdd")
+    if d is None:
+        pytest.skip("FSDD data set not found (emml data fetch fsdd, or set EMML_DATA_DIR)")
     from scipy.io import wavfile
 
     X, y = [], []
     for digit in digits:
-        for f in sorted(glob.glob(str(d / "fsdd" / "recordings" / f"{digit}_*.wav")))[:per_digit]:
+        for f in sorted(glob.glob(str(d / "recordings" / f"{digit}_*.wav")))[:per_digit]:
             x = wavfile.read(f)[1].astype(np.int16)
             w = np.zeros(n_samples, np.int16)
             w[: min(len(x), n_samples)] = x[:n_samples]

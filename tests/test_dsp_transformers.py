@@ -18,15 +18,15 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from emml.dsp import HarConfig, HarFeatures, LogMel, LogMelConfig  # noqa: E402
 from emml.dsp.native import HarNative, ptr  # noqa: E402
 from emml.host import compile_c  # noqa: E402
-from emml.paths import data_dir  # noqa: E402
+from emml import datasets  # noqa: E402
 
 
 
 def _har_dataset():
-    d = data_dir()
-    root = None if d is None else d / "st_har_26hz" / "dataset"
-    if root is None or not root.is_dir():
-        pytest.skip("st_har_26hz data set not found")
+    d = datasets.find("st_har_26hz")
+    if d is None:
+        pytest.skip("st_har_26hz data set not found (emml data fetch st_har_26hz, or set EMML_DATA_DIR)")
+    root = d / "dataset"
     X, y, g = [], [], []
     for i, f in enumerate(sorted(glob.glob(str(root / "*" / "*.csv")))):
         a = np.loadtxt(f, delimiter=",", dtype=np.int64)

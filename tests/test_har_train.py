@@ -11,7 +11,8 @@ import shutil
 import pytest
 
 from emml.cli import main
-from emml.paths import data_dir, repo_root
+from emml import datasets
+from emml.paths import repo_root
 
 REQUIRED_KEYS = {"accuracy", "device_agreement", "flash_bytes", "ram_bytes", "fits", "board",
                  "cycles_per_window", "instructions_per_window", "duty_cycle", "per_class", "candidates",
@@ -19,11 +20,10 @@ REQUIRED_KEYS = {"accuracy", "device_agreement", "flash_bytes", "ram_bytes", "fi
 
 
 def st_har():
-    root = data_dir()
-    folder = root / "st_har_26hz" / "dataset" if root else None
-    if folder is None or not folder.is_dir():
-        pytest.skip("ST HAR recordings not found (set EMML_DATA_DIR; see ../shared/data/README.md next to the checkout)")
-    return folder
+    root = datasets.find("st_har_26hz")
+    if root is None:
+        pytest.skip("ST HAR recordings not found (emml data fetch st_har_26hz, or set EMML_DATA_DIR)")
+    return root / "dataset"
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ import emml
 from emml.micropython import generate, runner
 from emml.model import UnsupportedError
 
-HAR_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "st_har_26hz" / "dataset"
 
 
 def _need_wasm() -> None:
@@ -56,11 +55,14 @@ def har():
     """Windows of the ST HAR recordings (52 frames, 2 s at 26 Hz), split by file."""
     from emml.dsp import HarConfig
 
-    if not HAR_DIR.is_dir():
-        pytest.skip(f"the ST HAR data set is not at {HAR_DIR} (see shared/data/README.md)")
+    from emml import datasets
+
+    root = datasets.find("st_har_26hz")
+    if root is None:
+        pytest.skip("ST HAR recordings not found (emml data fetch st_har_26hz, or set EMML_DATA_DIR)")
     train, test = ([], []), ([], [])
     for label, activity in enumerate(("stationary", "walking", "running")):
-        files = sorted((HAR_DIR / activity).glob("*.csv"))[:8]
+        files = sorted((root / "dataset" / activity).glob("*.csv"))[:8]
         for k, f in enumerate(files):
             a = np.loadtxt(f, delimiter=",").astype(np.int64)
             dest = test if k % 4 == 3 else train

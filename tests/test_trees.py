@@ -157,13 +157,13 @@ def fsdd_features():
 
     from scipy.io import wavfile
 
-    from emml.paths import data_dir
+    from emml import datasets
 
-    d = data_dir()
-    if d is None or not (d / "fsdd" / "recordings").is_dir():
-        pytest.skip("FSDD data set not found (set EMML_DATA_DIR)")
+    d = datasets.find("fsdd")
+    if d is None:
+        pytest.skip("FSDD data set not found (emml data fetch fsdd, or set EMML_DATA_DIR)")
     feats, digit, speaker = [], [], []
-    for f in sorted(glob.glob(str(d / "fsdd" / "recordings" / "*.wav"))):
+    for f in sorted(glob.glob(str(d / "recordings" / "*.wav"))):
         dg, spk, idx = Path(f).stem.split("_")
         if int(idx) >= 6:
             continue

@@ -9,5 +9,6 @@ __version__ = "0.1.0"
 
 from emml.convert import convert  # noqa: E402
 from emml.model import Model, UnsupportedError  # noqa: E402
+from emml.paths import runtime_dir  # noqa: E402
 
-__all__ = ["Model", "UnsupportedError", "__version__", "convert"]
+__all__ = ["Model", "UnsupportedError", "__version__", "convert", "runtime_dir"]

@@ -20,16 +20,18 @@ from typing import Sequence
 import emml
 
 #: Sub-command modules under emml.commands, in the order `emml --help` lists them.
-COMMANDS: list[str] = ["boards", "size", "profile", "convert", "har", "kws", "stack"]
+COMMANDS: list[str] = ["info", "boards", "size", "profile", "convert", "har", "kws", "stack", "data"]
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from emml.boards import UnknownBoardError
     from emml.commands import CommandError
+    from emml.datasets import DataSetError
+    from emml.extras import MissingExtraError
     from emml.profile import ProfileError
     from emml.size import SizeError
 
-    return (CommandError, UnknownBoardError, ProfileError, SizeError, OSError)
+    return (CommandError, UnknownBoardError, ProfileError, SizeError, DataSetError, MissingExtraError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:

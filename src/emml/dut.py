@@ -20,10 +20,11 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
-import pexpect
-from pexpect.popen_spawn import PopenSpawn
-
 from emml import boards as _boards
+from emml.extras import require
+
+pexpect = require("pexpect", "firmware", "running firmware in QEMU (emml.dut)")
+from pexpect.popen_spawn import PopenSpawn  # noqa: E402
 
 QEMU_COMMON_ARGS = (
     "-nographic",

@@ -25,7 +25,7 @@ from typing import Sequence
 
 from emml import boards
 from emml.host import header_files, input_digest, runtime_sources
-from emml.paths import boards_dir, build_dir, repo_root, runtime_dir
+from emml.paths import boards_dir, build_dir, resource_root, runtime_dir
 
 STRICT_CFLAGS = ("-Wall", "-Wextra", "-Wconversion", "-pedantic", "-Werror")
 OPTIMIZE_CFLAGS = ("-Os", "-ffunction-sections", "-fdata-sections")
@@ -85,7 +85,7 @@ def board_sources(board: str) -> list[Path]:
 
 def linker_script(board: str) -> Path:
     script = Path(boards.load(board).manifest["build"]["ldscript"])
-    return script if script.is_absolute() else repo_root() / script
+    return script if script.is_absolute() else resource_root() / script
 
 
 def _libgcc(board: boards.Board) -> str:

@@ -54,23 +54,35 @@ def measure_entry(board: str, d: Path, name: str, symbol: str, calls: Sequence[t
     emml.profile once per argument tuple in calls (an emulator estimate:
     cycles on Cortex-M0+, instructions everywhere); no calls, no figures."""
     from emml import boards, firmware
-    from emml.profile import profile_function
+    from emml.extras import available
 
     with_img = firmware.build(board, [d / "with.c", d / f"{name}.c"], include_dirs=[d], out_dir=d / "a", name="with")
     base_img = firmware.build(board, [d / "without.c"], include_dirs=[d], out_dir=d / "b", name="without")
     limit = {} if max_instructions is None else {"max_instructions": max_instructions}
     cycles, instructions, stack = [], [], 0
-    for args in calls:
-        r = profile_function(with_img.elf, symbol, args=args, **limit)
-        if r.cycles is not None:
-            cycles.append(r.cycles)
-        instructions.append(r.instructions)
-        stack = max(stack, r.stack_bytes)
+    emulate = bool(calls) and available("unicorn")
+    if emulate:
+        from emml.profile import profile_function
+
+        for args in calls:
+            r = profile_function(with_img.elf, symbol, args=args, **limit)
+            if r.cycles is not None:
+                cycles.append(r.cycles)
+            instructions.append(r.instructions)
+            stack = max(stack, r.stack_bytes)
+    else:  # no emulator run: the static bound of the call graph below the entry point
+        from emml.stack import StackError, analyse
+
+        try:
+            stack = analyse(with_img.elf, board, extra_roots=[symbol]).depths[symbol]
+        except StackError:
+            stack = None
     f_cpu_hz = boards.load(board).f_cpu_hz
     return {
         "flash_bytes": with_img.flash_bytes - base_img.flash_bytes,
         "ram_static_bytes": with_img.ram_bytes - base_img.ram_bytes,
         "stack_bytes": stack,
+        "stack_source": "emulator peak" if emulate else "static bound",
         "cycles_mean": float(np.mean(cycles)) if cycles else None,
         "cycles_max": int(max(cycles)) if cycles else None,
         "instructions_mean": float(np.mean(instructions)) if instructions else None,
@@ -238,6 +250,7 @@ class Model:
         (default: one row of zeros); an emulator estimate, not a measurement.
         Stack is the peak stack use of that call."""
         from emml import boards
+        from emml.extras import available
 
         b = boards.load(board)
         entry = "predict" if "predict" in self.entry_points else self.entry_points[0]
@@ -268,5 +281,7 @@ class Model:
                 "board": board,
                 "entry_point": entry,
                 **measured,
-                "note": "cycles are a Cortex-M0+ estimate from the emml.profile emulator, not a measurement",
+                "note": ("cycles are a Cortex-M0+ estimate from the emml.profile emulator, not a measurement"
+                         if available("unicorn") else
+                         "cycle estimates need the emulator: pip install 'emml[firmware]'"),
             }

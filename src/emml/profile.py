@@ -409,6 +409,9 @@ def profile_function(
     mul_cycles: cycles of MULS in the Cortex-M0+ estimate (1 or 32).
     mode: "block" (fast) or "instruction" (hook per instruction; reference).
     """
+    from emml.extras import require
+
+    require("unicorn", "firmware", "emml.profile (cycle and instruction counts)")
     from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, Uc, UcError
 
     path = str(elf)

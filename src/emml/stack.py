@@ -81,6 +81,7 @@ class StackReport:
     budget_bytes: int | None
     functions: dict[str, Function]
     notes: list[str] = field(default_factory=list)
+    depths: dict[str, int] = field(default_factory=dict)  # deepest stack below each function analysed
 
     @property
     def margin_bytes(self) -> int | None:
@@ -341,7 +342,8 @@ def analyse(
             main_bytes, main_path, irq_bytes, irq_path = d, p, 0, []
     return StackReport(elf=elf, board=board, worst_bytes=main_bytes + irq_bytes, main_bytes=main_bytes,
                        main_path=main_path, interrupt_bytes=irq_bytes, interrupt_path=irq_path,
-                       budget_bytes=stack_budget(elf), functions=funcs, notes=notes)
+                       budget_bytes=stack_budget(elf), functions=funcs, notes=notes,
+                       depths={name: d for name, (d, _) in depth.items()})
 
 
 def su_files_of(elf: Path | str) -> list[Path]:

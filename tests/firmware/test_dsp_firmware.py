@@ -12,7 +12,8 @@ from scipy import signal
 from emml.dsp import codegen, iir
 from emml.dsp.config import LogMelConfig
 from emml.dsp.har import HarConfig
-from emml.paths import build_dir, data_dir
+from emml import datasets
+from emml.paths import build_dir
 
 from .conftest import EMULATED_BOARDS
 
@@ -24,8 +25,8 @@ HAR = HarConfig(window=52, sample_rate=26, gravity="filter", energy_frac=2)
 
 
 def _har_window() -> np.ndarray:
-    d = data_dir()
-    csv = None if d is None else d / "st_har_26hz" / "dataset" / "walking" / "walking_03_26Hz_4g_mg.csv"
+    d = datasets.find("st_har_26hz")
+    csv = None if d is None else d / "dataset" / "walking" / "walking_03_26Hz_4g_mg.csv"
     if csv is not None and csv.is_file():
         return np.loadtxt(csv, delimiter=",", dtype=np.int64)[260:312].astype(np.int16)
     rng = np.random.default_rng(11)  # no data set: a fixed synthetic window
@@ -34,8 +35,8 @@ def _har_window() -> np.ndarray:
 
 
 def _frame() -> np.ndarray:
-    d = data_dir()
-    wav = None if d is None else d / "fsdd" / "recordings" / "3_jackson_0.wav"
+    d = datasets.find("fsdd")
+    wav = None if d is None else d / "recordings" / "3_jackson_0.wav"
     if wav is not None and wav.is_file():
         from scipy.io import wavfile
 

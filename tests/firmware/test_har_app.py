@@ -27,7 +27,8 @@ from emml.har import device
 from emml.har.artifact import HarArtifact
 from emml.har.data import load_folder, windows_of
 from emml.har.train import TrainOptions, train
-from emml.paths import data_dir, repo_root
+from emml import datasets
+from emml.paths import repo_root
 from emml.size import check_board, elf_size
 
 pytestmark = pytest.mark.firmware
@@ -39,10 +40,10 @@ BUDGET_BOARDS = ["ch32v003", "py32f002a", "py32f003", "rp2040"]
 def trained(tmp_path_factory, need_tool):
     need_tool("riscv64-unknown-elf-gcc")
     need_tool("arm-none-eabi-gcc")
-    root = data_dir()
-    folder = root / "st_har_26hz" / "dataset" if root else None
-    if folder is None or not folder.is_dir():
-        pytest.skip("ST HAR recordings not found (set EMML_DATA_DIR; see ../shared/data/README.md next to the checkout)")
+    root = datasets.find("st_har_26hz")
+    if root is None:
+        pytest.skip("ST HAR recordings not found (emml data fetch st_har_26hz, or set EMML_DATA_DIR)")
+    folder = root / "dataset"
     out = tmp_path_factory.mktemp("har_model")
     metrics = train(TrainOptions(data=folder, rate_hz=26, board="ch32v003", out=out, search="tiny", cv_folds=2,
                                  device_check=False, progress=False), log=lambda _: None)

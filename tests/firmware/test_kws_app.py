@@ -13,7 +13,8 @@ import pytest
 from emml.kws import artifact, device
 from emml.kws.audio import fit_window, read_wav
 from emml.kws.pipeline import stream_decisions
-from emml.paths import data_dir, repo_root
+from emml import datasets
+from emml.paths import repo_root
 
 ARTIFACT = repo_root() / "apps" / "audio_kws" / "model"
 #: FSDD test-split files (index 0-4), a few digits and speakers
@@ -31,8 +32,8 @@ def kws(tmp_path_factory):
 
 
 def _clips(cfg) -> list[np.ndarray]:
-    d = data_dir()
-    folder = None if d is None else d / "fsdd" / "recordings"
+    d = datasets.find("fsdd")
+    folder = None if d is None else d / "recordings"
     if folder is not None and folder.is_dir():
         return [read_wav(folder / f"{name}.wav", cfg.sample_rate) for name in WAVS]
     # no data set here: chirps at speech level (parity does not need speech)

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "that fit BOARD with the rest of the firmware, and write OUT/har_model.joblib, the generated C "
         "(OUT/generated/), OUT/metrics.json and OUT/report.md with plots.",
     )
-    t.add_argument("--data", required=True, metavar="DIR", help="one sub-folder per class of recordings")
+    t.add_argument("--data", required=True, metavar="DIR", help="one sub-folder per class of recordings, or an emml data set "
+                   "(st_har_26hz: fetched on first use)")
     t.add_argument("--rate", required=True, type=float, metavar="HZ", help="sample rate of the recordings")
     t.add_argument("--board", required=True, help="target board (see `emml boards`)")
     t.add_argument("--out", required=True, metavar="OUT", help="output folder (apps/har/model for the app's default)")
@@ -47,12 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from emml.datasets import training_data
     from emml.har import HarDataError, HarTrainError, TrainOptions, Units, train
 
     try:
         units = Units(args.units, args.counts_per_g, args.range_g)
         opts = TrainOptions(
-            data=args.data, rate_hz=args.rate, board=args.board, out=args.out, window_s=args.window,
+            data=training_data(args.data), rate_hz=args.rate, board=args.board, out=args.out, window_s=args.window,
             hop_s=args.hop, units=units, gravity=args.gravity, test_fraction=args.test_fraction,
             cv_folds=max(0, args.cv), search=args.search, seed=args.seed, device_check=not args.no_device_check,
             progress=not args.quiet,

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     kws = p.add_subparsers(dest="kws_command", metavar="ACTION")
     t = kws.add_parser("train", help="train, pick the best network that fits the board, write artifact + report")
     t.add_argument("--data", required=True, help="folder with one sub-folder of WAV files per class "
-                   "(or FSDD-style <label>_<speaker>_<index>.wav files)")
+                   "(or FSDD-style <label>_<speaker>_<index>.wav files), or an emml data set (fsdd: "
+                   "fetched on first use)")
     t.add_argument("--board", required=True, help="target board (emml boards lists them)")
     t.add_argument("--out", required=True, help="output folder: kws.json + kws.tflite (the artifact), generated/ "
                    "(the app's C), metrics.json, report.md and plots; apps/audio_kws/model for the app")
@@ -70,6 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from emml.boards import load
+    from emml.datasets import training_data
     from emml.kws import train
     from emml.kws.audio import KwsDataError
     from emml.kws.workflow import KwsFitError, config_from_options, train_kws
@@ -77,7 +79,7 @@ def run_train(args: argparse.Namespace) -> int:
     load(args.board)  # unknown board: one-line error
     try:
         cfg = config_from_options(args.frames, args.mels, args.decision_hops)
-        m = train_kws(args.data, args.board, args.out, cfg, sizes=args.sizes or train.CANDIDATES, split=args.split,
+        m = train_kws(training_data(args.data), args.board, args.out, cfg, sizes=args.sizes or train.CANDIDATES, split=args.split,
                       epochs=args.epochs, augment=args.augment, noise=not args.no_noise, max_cpu=args.max_cpu,
                       speaker_folds=not args.no_speaker_folds, agreement_clips=args.agreement_clips,
                       seed=args.seed)

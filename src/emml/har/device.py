@@ -14,14 +14,15 @@ from typing import Sequence
 import numpy as np
 
 from emml import boards, firmware
-from emml.paths import repo_root
+from emml.paths import app_sources
 
 CLASS_LINE = re.compile(r"^class=(\S+) window=(\d+) sample=(\d+)$")
 DONE_LINE = re.compile(r"^done windows=(\d+) stack=(\d+) of (\d+)$")
 
 
 def app_dir() -> Path:
-    return repo_root() / "apps" / "har"
+    """apps/har/src: the firmware sources."""
+    return app_sources("har")
 
 
 def board_define(board: str) -> str:
@@ -43,7 +44,7 @@ def stand_in(board: str) -> str:
 def build(board: str, generated: str | Path, defines: Sequence[str] = (), out_dir: str | Path | None = None,
           ) -> firmware.FirmwareImage:
     """Build apps/har for board with the generated C in `generated`."""
-    src = app_dir() / "src"
+    src = app_dir()
     gen = Path(generated)
     sources = sorted(src.glob("*.c")) + sorted(gen.glob("*.c"))
     return firmware.build(board, sources, include_dirs=[src, gen], defines=[board_define(board), *defines],

@@ -31,9 +31,10 @@ _FRAME = re.compile(r"^f (\d+) ([0-9a-f]+)$")
 
 
 def app_dir() -> Path:
-    from emml.paths import repo_root
+    """apps/audio_kws/src: the firmware sources."""
+    from emml.paths import app_sources
 
-    return repo_root() / "apps" / "audio_kws" / "src"
+    return app_sources("audio_kws")
 
 
 def audio_source(board: str) -> str:

@@ -64,8 +64,9 @@ def convert(obj: Any, method: str = "auto", dtype: str = "auto", task: str | Non
         if path.suffix.lower() == ".tflite":
             obj = path.read_bytes()
         else:
-            import keras  # noqa: F401  (TensorFlow/Keras needed to load a .keras file)
+            from emml.extras import require
 
+            keras = require("keras", "nn", f"loading {path.name}")
             obj = keras.models.load_model(path, compile=False)
     if _is_tflite_bytes(obj):
         net = read_tflite(bytes(obj), source if source not in ("bytes", "bytearray") else ".tflite", task)
@@ -97,10 +98,9 @@ def quantize(keras_model: Any, representative_data: Any, n_samples: int = 200) -
     with TFLite's converter, calibrated on rows of representative_data."""
     import numpy as np
 
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise ImportError("emml.nn.quantize needs TensorFlow: pip install 'emml[nn]'") from None
+    from emml.extras import require
+
+    tf = require("tensorflow", "nn", "emml.nn.quantize")
     data = np.asarray(representative_data, np.float32)
     in_shape = tuple(int(d) for d in keras_model.inputs[0].shape[1:])
     data = data.reshape((-1,) + in_shape)[:n_samples]

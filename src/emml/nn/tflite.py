@@ -36,8 +36,10 @@ def _schema() -> Any:
         from tensorflow.lite.python import schema_py_generated as s  # type: ignore[no-redef]
         return s
     except ImportError:
-        raise ImportError("reading .tflite files needs the flatbuffer schema from tflite-micro or tensorflow: "
-                          "pip install 'emml[nn]'") from None
+        from emml.extras import MissingExtraError
+
+        raise MissingExtraError("reading .tflite files needs the flatbuffer schema from tflite-micro or "
+                                "tensorflow; install it with: pip install 'emml[nn]'") from None
 
 
 def _op_names(s: Any) -> dict[int, str]:
