@@ -5,7 +5,8 @@ Run by scripts/setup.sh on every set-up; idempotent, and a no-op (well under
 a second) when everything is already in place. It writes two things:
 
 1. tool-scons in PlatformIO's core packages folder
-   ($PLATFORMIO_CORE_DIR/packages/tool-scons, default ~/.platformio), made
+   ($PLATFORMIO_CORE_DIR/packages/tool-scons, default this checkout's
+   .pio-core, named by core_dir in platformio.ini; --core-dir picks another), made
    from the PyPI `scons` package installed next to PlatformIO. The version
    written to its .piopm is the one the installed PlatformIO asks for, read
    from PlatformIO's own source at run time. If a tool-scons that satisfies
@@ -18,7 +19,7 @@ a second) when everything is already in place. It writes two things:
    The platform resolves them itself (platform/emml/platform.py), and
    re-creates them if they are missing.
 
-Usage: python scripts/pio_offline.py [--check] [--quiet]
+Usage: python scripts/pio_offline.py [--check] [--quiet] [--core-dir DIR]
   --check  only report what is missing; exit 1 if anything is.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import shutil
 import sys
@@ -219,7 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report what is missing")
     parser.add_argument("--quiet", action="store_true", help="print only warnings and changes")
+    parser.add_argument("--core-dir", type=Path, metavar="DIR",
+                        help="the PlatformIO core folder to fill (default: $PLATFORMIO_CORE_DIR, else this "
+                             "checkout's own .pio-core, as its platformio.ini says; ~/.platformio for your "
+                             "own projects)")
     args = parser.parse_args(argv)
+    if args.core_dir is not None:
+        os.environ["PLATFORMIO_CORE_DIR"] = str(args.core_dir.expanduser().resolve())
+    # PlatformIO reads core_dir from the platformio.ini of the current folder: the checkout's
+    os.chdir(REPO)
     ok = prefill_scons(args.check, args.quiet)
     ok = prepare_toolchains(args.check, args.quiet) and ok
     return 0 if ok or not args.check else 1

@@ -97,7 +97,41 @@ except ImportError:  # imported by scripts/pio_offline.py without PlatformIO: he
     PlatformBase = object
 
 
+def emml_root(platform_dir):
+    """The folder holding platform/, boards/ and lib/emml: an emml checkout,
+    or the resources inside an installed emml wheel (same layout)."""
+    return os.path.normpath(os.path.join(str(platform_dir), "..", ".."))
+
+
 class EmmlPlatform(PlatformBase):
+    def emml_root(self):
+        return emml_root(self.get_dir())
+
+    def get_boards(self, id_=None):
+        """The project's boards first (boards_dir), then emml's own boards/,
+        so a project outside the checkout names `board = py32f003` and nothing else."""
+        from platformio.platform.board import PlatformBoardConfig
+        from platformio.platform.exception import UnknownBoard
+
+        try:
+            found = super().get_boards(id_)
+        except UnknownBoard:
+            found = None
+        if id_ is not None and found is not None:
+            return found
+        emml_boards = os.path.join(self.emml_root(), "boards")
+        for item in sorted(os.listdir(emml_boards)) if os.path.isdir(emml_boards) else []:
+            board_id = item[:-5]
+            if item.endswith(".json") and board_id not in self._BOARDS_CACHE and id_ in (None, board_id):
+                config = PlatformBoardConfig(os.path.join(emml_boards, item))
+                config.manifest["platform"] = self.name
+                self._BOARDS_CACHE[board_id] = config
+        if id_ is None:
+            return self._BOARDS_CACHE
+        if id_ not in self._BOARDS_CACHE:
+            raise UnknownBoard(id_)
+        return self._BOARDS_CACHE[id_]
+
     def configure_default_packages(self, options, targets):
         board = options.get("board")
         if board:

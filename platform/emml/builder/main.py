@@ -36,11 +36,13 @@ if arch not in ("arm", "riscv"):
     )
     env.Exit(1)
 
-# boards/<name>.json lives in boards_dir; the board's C code next to it.
+# boards/<name>.json lives in a boards folder (emml's, or the project's own
+# boards_dir), the board's C code next to it; the code all boards share is emml's.
+emml_root = env.PioPlatform().emml_root()  # the checkout, or an installed wheel's resources
 boards_dir = os.path.join(project_dir, os.path.dirname(board.manifest_path))
 board_src_dir = os.path.join(boards_dir, board_id)
-common_dir = os.path.join(boards_dir, "common")
-runtime_include = os.path.join(project_dir, "lib", "emml", "include")
+common_dir = os.path.join(emml_root, "boards", "common")
+runtime_include = os.path.join(emml_root, "lib", "emml", "include")
 
 prefix = emml["toolchain_prefix"]
 arch_flags = list(emml.get("cflags", []))
@@ -97,7 +99,7 @@ env.Append(LINKFLAGS=list(emml.get("ldflags", ["-nostdlib"] if arch == "riscv" e
 # Linker script: build.ldscript is relative to the project (or absolute).
 ldscript = board.get("build.ldscript", "")
 if ldscript and not os.path.isabs(ldscript):
-    candidates = [os.path.join(d, ldscript) for d in (project_dir, os.path.dirname(boards_dir))]
+    candidates = [os.path.join(d, ldscript) for d in (project_dir, os.path.dirname(boards_dir), emml_root)]
     ldscript = next((c for c in candidates if os.path.isfile(c)), candidates[0])
 if not ldscript or not os.path.isfile(ldscript):
     sys.stderr.write("Error: linker script '%s' of board '%s' not found\n" % (ldscript, board_id))
@@ -173,9 +175,10 @@ if board.get("build.mcu", "") == "rp2040":
     def make_uf2(target, source, env):  # pylint: disable=unused-argument
         import importlib.util  # pylint: disable=import-outside-toplevel
 
-        path = os.path.join(project_dir, "src", "emml", "uf2.py")
-        if not os.path.isfile(path):  # an app's own project (apps/<app>/platformio.ini)
-            path = os.path.join(os.path.dirname(boards_dir), "src", "emml", "uf2.py")
+        # the checkout's src/emml, or the installed package holding the resources
+        candidates = (os.path.join(emml_root, "src", "emml", "uf2.py"),
+                      os.path.join(emml_root, "..", "uf2.py"))
+        path = next((c for c in candidates if os.path.isfile(c)), candidates[0])
         spec = importlib.util.spec_from_file_location("emml_uf2", path)
         uf2 = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = uf2  # its dataclasses look themselves up there

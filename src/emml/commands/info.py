@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"C runtime      {emml.runtime_dir()}")
     print(f"boards         {paths.boards_dir()}")
     print(f"cache          {paths.cache_dir()}")
+    root = paths.resource_root()
+    print("your PlatformIO project's platformio.ini:")
+    print(f"  platform = symlink://{root / 'platform' / 'emml'}")
+    print(f"  lib_deps = symlink://{paths.runtime_dir()}")
     print("tools:")
     for what, programs in TOOLS:
         found = next((shutil.which(p) for p in programs if shutil.which(p)), None)
