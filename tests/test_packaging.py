@@ -148,8 +148,11 @@ def test_installed_wheel_works_outside_the_checkout(wheel, tmp_path):
     profile = _run([str(emml_cli), "profile", "generated/forest.o", "forest_predict"], user, check=False)
     assert profile.returncode == 2 and "Traceback" not in profile.stderr
     assert re.fullmatch(r"emml: error: .*pip install 'emml\[firmware\]'\n", profile.stderr), profile.stderr
-    fetch = _run([str(emml_cli), "data", "fetch", "fsdd"], user, check=False)
-    assert fetch.returncode == 2 and "pip install 'emml[apps]'" in fetch.stderr and "Traceback" not in fetch.stderr
+    for args in (["data", "fetch", "fsdd"],
+                 ["har", "train", "--data", "x", "--rate", "26", "--board", "py32f003", "--out", "o"]):
+        missing = _run([str(emml_cli), *args], user, check=False)
+        assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+        assert re.fullmatch(r"emml: error: .*pip install 'emml\[apps\]'\n", missing.stderr), missing.stderr
 
     # with the firmware extra: cycle estimates, and PlatformIO builds from the wheel's own platform
     _run([*pip, f"{wheel}[firmware]"], tmp_path)

@@ -49,8 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     from emml.datasets import training_data
+    from emml.extras import require
     from emml.har import HarDataError, HarTrainError, TrainOptions, Units, train
 
+    for module in ("tqdm", "matplotlib"):  # before the data is read, not after the search
+        require(module, "apps", "emml har train")
     try:
         units = Units(args.units, args.counts_per_g, args.range_g)
         opts = TrainOptions(

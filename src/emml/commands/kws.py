@@ -72,11 +72,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from emml.boards import load
     from emml.datasets import training_data
+    from emml.extras import require
     from emml.kws import train
     from emml.kws.audio import KwsDataError
     from emml.kws.workflow import KwsFitError, config_from_options, train_kws
 
     load(args.board)  # unknown board: one-line error
+    for module, extra in (("tqdm", "apps"), ("matplotlib", "apps"), ("keras", "nn")):
+        require(module, extra, "emml kws train")
     try:
         cfg = config_from_options(args.frames, args.mels, args.decision_hops)
         m = train_kws(training_data(args.data), args.board, args.out, cfg, sizes=args.sizes or train.CANDIDATES, split=args.split,

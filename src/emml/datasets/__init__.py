@@ -232,10 +232,23 @@ def _pooch():
     return pooch
 
 
+def _reason(error: BaseException) -> str:
+    """A few words for a failed download (requests' own messages run to hundreds of characters)."""
+    kind = type(error).__name__
+    response = getattr(error, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    if "Timeout" in kind:
+        return f"no answer within {TIMEOUT_S} s"
+    if "Connection" in kind:
+        return "no connection" if "NameResolution" not in str(error) else "host name not resolved (no network?)"
+    text = str(error).splitlines()[0] if str(error) else kind
+    return text[:120]
+
+
 def _failure(name: str, url: str, cache: Path, error: BaseException) -> DataSetError:
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
     return DataSetError(
-        f"cannot download {name} from {url} ({reason[:200]}); nothing was kept in {cache}; "
+        f"cannot download {name} from {url} ({_reason(error)}); nothing was kept in {cache}; "
         f"set EMML_DATA_DIR to a folder holding {name}/, or EMML_DATA_MIRROR to a mirror"
     )
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 
 def _plots(out: Path, m: dict) -> list[str]:
-    import matplotlib
+    from emml.extras import require
+
+    matplotlib = require("matplotlib", "apps", "the training report's plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

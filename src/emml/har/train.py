@@ -145,7 +145,9 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
         f"{len(test_recs)} recordings; {cfg.n_features} features")
 
     # ---- search -------------------------------------------------------------
-    from tqdm import tqdm
+    from emml.extras import require
+
+    tqdm = require("tqdm", "apps", "training progress").tqdm
 
     cands = [search.Candidate(name) for name, _ in search.grid(opts.search)]
     factories = dict(search.grid(opts.search))

@@ -147,7 +147,9 @@ def final_decisions(cfg: KwsConfig, board: str, elf: Path, windows: np.ndarray, 
     out = []
     it = range(0, len(windows), batch)
     if progress:
-        from tqdm import tqdm
+        from emml.extras import require
+
+        tqdm = require("tqdm", "apps", "training progress").tqdm
 
         it = tqdm(it, desc=f"QEMU {board}", unit="batch", leave=False)
     for i in it:

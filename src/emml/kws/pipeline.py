@@ -176,7 +176,9 @@ def clip_features(cfg: KwsConfig, clips: Iterable[np.ndarray], offsets: Iterable
     offsets = list(offsets) if offsets is not None else [None] * len(clips)
     it = zip(clips, offsets)
     if progress:
-        from tqdm import tqdm
+        from emml.extras import require
+
+        tqdm = require("tqdm", "apps", "training progress").tqdm
 
         it = tqdm(it, total=len(clips), desc="features", unit="clip", leave=False)
     out = np.empty((len(clips), cfg.n_frames, cfg.n_mels), np.int8)

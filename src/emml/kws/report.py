@@ -15,7 +15,9 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray, n: int) -> np.ndarray:
 
 
 def plot_confusion(cm: np.ndarray, classes: list[str], path: Path, title: str) -> Path:
-    import matplotlib
+    from emml.extras import require
+
+    matplotlib = require("matplotlib", "apps", "the training report's plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -40,7 +42,9 @@ def plot_confusion(cm: np.ndarray, classes: list[str], path: Path, title: str) -
 
 
 def plot_accuracy_vs_flash(rows: list[dict], board: str, flash_limit: int, path: Path) -> Path:
-    import matplotlib
+    from emml.extras import require
+
+    matplotlib = require("matplotlib", "apps", "the training report's plots")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -129,7 +129,9 @@ def features(cfg: KwsConfig, ds: Dataset, cache_dir: Path | None = None, augment
 # ---- network ---------------------------------------------------------------
 def build_network(cfg: KwsConfig, n_classes: int, widths: tuple[int, int, int]):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
+    from emml.extras import require
+
+    keras = require("keras", "nn", "training the keyword network")
 
     L = keras.layers
     c1, c2, c3 = widths
@@ -157,7 +159,9 @@ def train_network(cfg: KwsConfig, widths: tuple[int, int, int], X: np.ndarray, y
                   epochs: int = 30, seed: int = 0, verbose: int = 0) -> tuple[object, bytes]:
     """Train one candidate on int8 features X (n, T, M); returns (keras model,
     int8 .tflite bytes)."""
-    import keras
+    from emml.extras import require
+
+    keras = require("keras", "nn", "training the keyword network")
 
     from emml.nn import quantize
 

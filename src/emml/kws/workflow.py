@@ -48,7 +48,9 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
               agreement_clips: int | None = None, seed: int = 0,
               log: Callable[[str], None] = print) -> dict:
     """Train, pick, verify and write everything; returns the metrics dict."""
-    from tqdm import tqdm
+    from emml.extras import require
+
+    tqdm = require("tqdm", "apps", "training progress").tqdm
 
     from emml.paths import build_dir
 
