@@ -11,6 +11,7 @@ from emml.har.data import HarDataError, Units, load_folder, windows_of
 from emml.har.train import bands_for, split_by_file
 
 RNG = np.random.default_rng(0)
+MG = Units("mg")  # the random rows below have no gravity to find the units from
 
 
 def write_csv(path, rows, header=None, sep=","):
@@ -45,7 +46,7 @@ def messy(tmp_path):
 
 
 def test_messy_folder_uses_what_it_can_and_says_why(messy):
-    rep = load_folder(messy, min_samples=20)
+    rep = load_folder(messy, MG, min_samples=20)
     used = sorted(str(r.path.relative_to(messy)) for r in rep.used)
     assert used == ["jump/only.csv", "sit/a.npy", "sit/b.npy", "walk/a.csv", "walk/b.csv", "walk/c.csv", "walk/e.csv"]
     text = "\n".join(rep.warnings)
@@ -66,7 +67,7 @@ def test_header_and_no_header_give_the_same_samples(tmp_path):
     write_csv(tmp_path / "d" / "x" / "h.csv", data, header="acc_x, acc_y, acc_z")
     write_csv(tmp_path / "d" / "x" / "n.csv", data)
     write_csv(tmp_path / "d" / "y" / "t.csv", data, sep="\t")
-    rep = load_folder(tmp_path / "d")
+    rep = load_folder(tmp_path / "d", MG)
     got = {r.path.name: r.samples for r in rep.used}
     np.testing.assert_array_equal(got["h.csv"], data)
     np.testing.assert_array_equal(got["n.csv"], data)
@@ -79,33 +80,34 @@ def test_units_g_and_counts_become_clipped_milli_g(tmp_path):
     assert Units("counts", counts_per_g=8192).to_mg(np.array([[8192, -4096, 0]])).tolist() == [[1000, -500, 0]]
     with pytest.raises(HarDataError, match="counts-per-g"):
         Units("counts")
+    assert Units("m/s2").to_mg(np.array([[9.80665, -4.903325, 0]])).tolist() == [[1000, -500, 0]]
     with pytest.raises(HarDataError, match="units must be one of"):
-        Units("m/s2")
+        Units("furlongs")
 
 
 def test_clipping_is_reported(tmp_path):
     write_csv(tmp_path / "a" / "1.csv", [[5000, 0, 0]] * 30)
     write_csv(tmp_path / "b" / "1.csv", rows(30))
-    rep = load_folder(tmp_path)
-    assert any("30 values beyond +-4 g clipped" in w for w in rep.warnings), rep.warnings
+    rep = load_folder(tmp_path, MG)
+    assert any("30 values (33%) beyond +-4 g clipped" in w for w in rep.warnings), rep.warnings
 
 
 def test_nothing_usable_is_a_clear_error(tmp_path):
     with pytest.raises(HarDataError, match="no such folder"):
-        load_folder(tmp_path / "missing")
+        load_folder(tmp_path / "missing", MG)
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.txt").write_text("hi")
     with pytest.raises(HarDataError, match=r"no usable recordings.*<class>/<file>.csv"):
-        load_folder(tmp_path)
+        load_folder(tmp_path, MG)
     write_csv(tmp_path / "a" / "1.csv", rows(30))
     with pytest.raises(HarDataError, match="only one class"):
-        load_folder(tmp_path)
+        load_folder(tmp_path, MG)
 
 
 def test_wrapper_folder_is_accepted(tmp_path):
     write_csv(tmp_path / "dataset" / "a" / "1.csv", rows(30))
     write_csv(tmp_path / "dataset" / "b" / "1.csv", rows(30))
-    rep = load_folder(tmp_path)
+    rep = load_folder(tmp_path, MG)
     assert rep.root == tmp_path / "dataset"
     assert "one level down" in rep.warnings[0]
 
@@ -119,7 +121,7 @@ def test_windows_start_every_hop():
 
 
 def test_split_is_by_recording(messy):
-    rep = load_folder(messy, min_samples=20)
+    rep = load_folder(messy, MG, min_samples=20)
     train, test, notes = split_by_file(rep.used, 0.34, seed=0)
     assert not set(train) & set(test)
     assert sorted(train + test) == list(range(len(rep.used)))

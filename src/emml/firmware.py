@@ -17,6 +17,7 @@ Flags come from emml.boards (the board JSON is the single source of truth).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,12 @@ OPTIMIZE_CFLAGS = ("-Os", "-ffunction-sections", "-fdata-sections")
 
 class FirmwareBuildError(RuntimeError):
     """The cross compiler or linker failed; the message holds the command and its output."""
+
+    def overflows(self) -> dict[str, int]:
+        """{memory region (e.g. "RAM", "FLASH"): bytes over} when the link
+        failed because the image does not fit the board, else {}."""
+        return {m.group(1): int(m.group(2))
+                for m in re.finditer(r"region `(\w+)' overflowed by (\d+) bytes", str(self))}
 
 
 @dataclass(frozen=True)

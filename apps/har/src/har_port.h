@@ -27,8 +27,23 @@
 void har_port_wait_rx(void);
 
 /* Sleep until the next periodic wake-up (the sensor FIFO is drained after
- * each); the period must be shorter than the FIFO's fill time. */
+ * each). har_port_wake_every_us() sets the longest time between two
+ * wake-ups (the sensor driver passes half its FIFO's fill time at the
+ * model's rate); a port may wake more often. */
+void har_port_wake_every_us(uint32_t period_us);
 void har_port_sleep(void);
+
+/* For ports that wake on a SysTick wrap: the largest power of two of
+ * cycles (2^8..2^24) within period_us at a clock of hz. */
+static inline uint32_t har_port_tick_bits(uint32_t hz, uint32_t period_us)
+{
+    uint32_t cycles = (hz / 1000000u) * period_us;  /* < 2^32 for hz <= 4 GHz, period <= 1 s */
+    uint32_t bits = 24u;
+    while (bits > 8u && (1u << bits) > cycles) {
+        bits--;
+    }
+    return bits;
+}
 
 /* Bit-banged I2C: open-drain lines (1 = released, pulled up externally). */
 void har_port_i2c_init(void);

@@ -17,6 +17,8 @@
 
 #if defined(EMML_BOARD_CH32V003)
 
+#include "board.h"
+
 #define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define RCC_APB2PCENR REG32(0x40021018u)
 #define RCC_APB2_IOPCEN (1u << 4)
@@ -38,7 +40,8 @@
 #define STK_CNTL REG32(0xE000F008u)
 #define STK_CMPLR REG32(0xE000F010u)
 #define STK_CTLR_STIE (1u << 1)
-#define WAKE_PERIOD_CYCLES 24000000u      /* 0.5 s at 48 MHz: FIFO (32) fills in 1.28 s at 25 Hz */
+
+static uint32_t wake_period_cycles = 24000000u;  /* 0.5 s at 48 MHz until the sensor driver sets it */
 
 static void pin_level(uint32_t pin, int level)
 {
@@ -77,11 +80,16 @@ void har_port_i2c_delay(void)
     }
 }
 
+void har_port_wake_every_us(uint32_t period_us)
+{
+    wake_period_cycles = (board_cycles_hz() / 1000000u) * period_us;
+}
+
 void har_port_sleep(void)
 {
     PFIC_SCTLR |= PFIC_SCTLR_WFITOWFE | PFIC_SCTLR_SEVONPEND;
     STK_SR = 0u;
-    STK_CMPLR = STK_CNTL + WAKE_PERIOD_CYCLES;
+    STK_CMPLR = STK_CNTL + wake_period_cycles;
     STK_CTLR |= STK_CTLR_STIE;
     __asm__ volatile ("wfi" ::: "memory");
     STK_CTLR &= ~STK_CTLR_STIE;

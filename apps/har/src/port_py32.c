@@ -5,8 +5,9 @@
  * pull-ups (add 4.7 kOhm external pull-ups for a reliable bus). Default
  * PA0 = SCL, PA1 = SDA (both exist on every package; PA2/PA3 carry the
  * console USART); override with -DHAR_I2C_SCL_PIN=n -DHAR_I2C_SDA_PIN=n.
- * Sleep: WFI; SysTick's wrap interrupt (the cycle counter, every 2^24
- * cycles = 0.70 s at 24 MHz) wakes the core to drain the sensor FIFO.
+ * Sleep: WFI; SysTick's wrap interrupt (the cycle counter) wakes the core
+ * to drain the sensor FIFO: every 2^24 cycles (0.70 s at 24 MHz), or the
+ * largest power of two of cycles within the period the sensor driver asks for.
  *
  * GPIO and RCC registers as in the PY32F0 reference manual (GPIO and RCC
  * chapters; STM32F0-style layout). NOT RUN ON A CHIP: verify on hardware.
@@ -25,10 +26,8 @@
 #endif
 #define HAR_I2C_DELAY_LOOPS 30u   /* ~5 us at 24 MHz (verify on hardware) */
 
-/* 32 FIFO samples must not fill between two wake-ups 0.70 s apart. */
-#if HAR_APP_RATE_MILLIHZ > 45000u
-#error "the sensor FIFO (32 samples) overflows between SysTick wake-ups above 45 Hz: wake more often"
-#endif
+#include "arm/cortex_m.h"
+#include "board.h"
 
 #define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define RCC_IOPENR REG32(0x40021034u)     /* bit 0: GPIOA clock (verify on hardware) */
@@ -76,6 +75,11 @@ void har_port_i2c_delay(void)
     while (n != 0u) {
         n--;
     }
+}
+
+void har_port_wake_every_us(uint32_t period_us)
+{
+    cortex_m_tick_bits(har_port_tick_bits(board_cycles_hz(), period_us));
 }
 
 void har_port_sleep(void)

@@ -119,6 +119,11 @@ void har_port_wait_rx(void)
 }
 #endif
 
+void har_port_wake_every_us(uint32_t period_us)
+{
+    (void)period_us;
+}
+
 void har_port_sleep(void)
 {
 }

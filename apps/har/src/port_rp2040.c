@@ -13,6 +13,9 @@
 
 #if defined(EMML_BOARD_RP2040)
 
+#include "arm/cortex_m.h"
+#include "board.h"
+
 #define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 #define SIO_GPIO_IN REG32(0xD0000004u)
 #define SIO_GPIO_OUT_CLR REG32(0xD0000018u)
@@ -66,6 +69,11 @@ void har_port_i2c_delay(void)
     while (n != 0u) {
         n--;
     }
+}
+
+void har_port_wake_every_us(uint32_t period_us)
+{
+    cortex_m_tick_bits(har_port_tick_bits(board_cycles_hz(), period_us));
 }
 
 void har_port_sleep(void)

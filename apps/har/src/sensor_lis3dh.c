@@ -138,6 +138,7 @@ int har_sensor_init(void)
 {
     uint8_t who = 0u;
     har_port_i2c_init();
+    har_port_wake_every_us(HAR_APP_WAKE_PERIOD_US);
     fifo_left = 0u;
     if (!read_regs(REG_WHO_AM_I, &who, 1u)) {
         return HAR_NO_SENSOR;

@@ -25,6 +25,9 @@ extern "C" {
  * (PRIMASK clear, as after reset) to count past 2^24 cycles. */
 void cortex_m_cycles_start(void);
 uint32_t cortex_m_cycles(void);
+/* Wrap (and interrupt) every 2^bits cycles instead, bits 8..24, so that a
+ * core sleeping in WFI wakes at least that often; restarts the counter. */
+void cortex_m_tick_bits(uint32_t bits);
 
 /* Semihosting (semihosting.c). Works only under a debugger or an emulator
  * with semihosting enabled: on a bare chip `bkpt` escalates to HardFault. */

@@ -7,8 +7,9 @@
  *                        (1 = processor clock), bit16 COUNTFLAG
  *   SYST_RVR 0xE000E014  reload value, 24 bits
  *   SYST_CVR 0xE000E018  current value; any write clears it to 0
- * The counter counts down from 0xFFFFFF to 0 and reloads; the interrupt on
- * each wrap adds 2^24 to the upper part. The Cortex-M0/M0+ has no DWT cycle
+ * The counter counts down from 2^bits - 1 to 0 and reloads; the interrupt on
+ * each wrap adds 2^bits to the upper part (bits = 24 unless an app that
+ * sleeps until the wrap asks for shorter wake-ups, cortex_m_tick_bits). The Cortex-M0/M0+ has no DWT cycle
  * counter, so this is the cycle counter on every Cortex-M board here.
  */
 #include "arm/cortex_m.h"
@@ -21,9 +22,10 @@
 #define SYST_CSR_TICKINT (1u << 1)
 #define SYST_CSR_CLKSOURCE (1u << 2)
 
-#define SYSTICK_MAX 0x00FFFFFFu
+#define SYSTICK_MAX_BITS 24u
 
 static volatile uint32_t systick_wraps;
+static uint32_t systick_bits = SYSTICK_MAX_BITS;  /* the counter wraps every 2^bits cycles */
 
 void SysTick_Handler(void);
 
@@ -34,8 +36,20 @@ void SysTick_Handler(void)
 
 void cortex_m_cycles_start(void)
 {
+    cortex_m_tick_bits(SYSTICK_MAX_BITS);
+}
+
+void cortex_m_tick_bits(uint32_t bits)
+{
+    if (bits > SYSTICK_MAX_BITS) {
+        bits = SYSTICK_MAX_BITS;
+    }
+    if (bits < 8u) {
+        bits = 8u;
+    }
     SYST_CSR = 0u;
-    SYST_RVR = SYSTICK_MAX;
+    systick_bits = bits;
+    SYST_RVR = (1u << bits) - 1u;
     SYST_CVR = 0u;
     systick_wraps = 0u;
     SYST_CSR = SYST_CSR_ENABLE | SYST_CSR_TICKINT | SYST_CSR_CLKSOURCE;
@@ -51,5 +65,5 @@ uint32_t cortex_m_cycles(void)
         wraps = systick_wraps;
         current = SYST_CVR;
     } while (wraps != systick_wraps);
-    return (wraps << 24) + (SYSTICK_MAX - current);
+    return (wraps << systick_bits) + (((1u << systick_bits) - 1u) - current);
 }

@@ -15,19 +15,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = hs.add_parser(
         "train",
         help="train on a folder of accelerometer recordings",
-        description="Train on DIR/<class>/*.csv|*.npy (x, y, z per row, header optional), search tree models "
+        description="Train on DIR/<class>/*.csv|*.npy or DIR/<anything>_<label>.csv|.npy (x, y, z per row; "
+        "a header names the columns, e.g. time,ax,ay,az,gx,gy,gz), search tree models "
         "that fit BOARD with the rest of the firmware, and write OUT/har_model.joblib, the generated C "
         "(OUT/generated/), OUT/metrics.json and OUT/report.md with plots.",
     )
     t.add_argument("--data", required=True, metavar="DIR", help="one sub-folder per class of recordings, or an emml data set "
                    "(st_har_26hz: fetched on first use)")
-    t.add_argument("--rate", required=True, type=float, metavar="HZ", help="sample rate of the recordings")
+    t.add_argument("--label-from", choices=["auto", "folder", "suffix"], default="auto",
+                   help="class of a file: its folder, or the name after the last underscore (default: what DIR has)")
+    t.add_argument("--rate", type=float, metavar="HZ",
+                   help="sample rate of the recordings (default: from a timestamp column); the model may run at a "
+                        "lower sensor rate that fits the board, with the recordings resampled")
     t.add_argument("--board", required=True, help="target board (see `emml boards`)")
     t.add_argument("--out", required=True, metavar="OUT", help="output folder (apps/har/model for the app's default)")
     t.add_argument("--window", type=float, default=2.0, metavar="S", help="window length in seconds (default 2)")
     t.add_argument("--hop", type=float, default=1.0, metavar="S", help="seconds between windows (default 1)")
-    t.add_argument("--units", choices=["mg", "g", "counts"], default="mg",
-                   help="unit of the recorded values (default mg; counts need --counts-per-g)")
+    t.add_argument("--units", choices=["auto", "mg", "g", "m/s2", "counts"], default="auto",
+                   help="unit of the recorded values (default auto: found from gravity; counts need --counts-per-g)")
     t.add_argument("--counts-per-g", type=float, metavar="N", help="raw sensor counts per g, for --units counts")
     t.add_argument("--range", type=float, default=4.0, metavar="G", dest="range_g",
                    help="sensor full scale in g; samples are clipped to it (default 4)")
@@ -58,6 +63,7 @@ def run_train(args: argparse.Namespace) -> int:
         units = Units(args.units, args.counts_per_g, args.range_g)
         opts = TrainOptions(
             data=training_data(args.data), rate_hz=args.rate, board=args.board, out=args.out, window_s=args.window,
+            label_from=args.label_from,
             hop_s=args.hop, units=units, gravity=args.gravity, test_fraction=args.test_fraction,
             cv_folds=max(0, args.cv), search=args.search, seed=args.seed, device_check=not args.no_device_check,
             progress=not args.quiet,

@@ -36,6 +36,11 @@ def sensor_range(range_g: float) -> tuple[int, int, int]:
     return (16, *LIS3DH_FS[16])
 
 
+def wake_period_us(odr_hz: float) -> int:
+    """Half the time the sensor's 32-sample FIFO takes to fill, capped at 0.5 s."""
+    return int(min(500_000, 16 * 1_000_000 // odr_hz))
+
+
 def _c_string(s: str) -> str:
     if not re.fullmatch(r"[ -~]*", s) or '"' in s or "\\" in s:
         s = "".join(ch if ch.isalnum() or ch in "_-. " else "_" for ch in s)
@@ -69,6 +74,9 @@ def app_sources(art: HarArtifact) -> dict[str, str]:
         f"#define HAR_APP_LIS3DH_ODR 0x{odr_code:X}u",
         f"#define HAR_APP_LIS3DH_FS 0x{fs_code:X}u",
         f"#define HAR_APP_LIS3DH_MG_PER_DIGIT {mg_digit}",
+        "/* Longest sleep between two reads of the sensor's 32-sample FIFO: half",
+        f" * its fill time at {odr:g} Hz, at most 0.5 s. */",
+        f"#define HAR_APP_WAKE_PERIOD_US {wake_period_us(odr)}u",
         "",
         "/* class index (har_model_predict) -> name */",
         "extern const char *const har_app_class_names[HAR_APP_N_CLASSES];",

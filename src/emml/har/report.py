@@ -71,6 +71,7 @@ def write_report(out: str | Path, m: dict) -> Path:
         + ", ".join(m["classes"]),
         f"- windows: {m['window']} samples ({m['window_s']:g} s) every {m['hop']} samples ({m['hop_s']:g} s) "
         f"at {m['rate_hz']:g} Hz",
+        f"- data: {m['data'].get('data_rate_note', '')}; {m.get('rate_note', '')}; {m['data'].get('units_note', '')}",
         f"- accuracy on test windows (recordings never seen in training): **{_fmt(m['accuracy'])}**; "
         f"cross-validated (grouped by recording, {m['cv_folds']} folds): {_fmt(m['cv_accuracy'])}",
         f"- device agreement: **{_fmt(m['device_agreement'])}** over {m['device_windows']} test windows "

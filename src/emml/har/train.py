@@ -21,10 +21,10 @@ import numpy as np
 
 from emml import boards
 from emml.dsp import HarConfig
-from emml.dsp.har import DEFAULT_BANDS
 from emml.har import codegen, device, search
 from emml.har.artifact import ARTIFACT_NAME, HarArtifact
-from emml.har.data import LoadReport, Recording, Units, load_folder, windows_of
+from emml.har.data import LoadReport, Recording, Units, read_folder, windows_of
+from emml.har.rate import bands_for  # noqa: F401  (re-exported: the bands of a rate)
 
 METRICS_NAME = "metrics.json"
 GENERATED_DIR = "generated"
@@ -37,12 +37,13 @@ class HarTrainError(ValueError):
 @dataclass
 class TrainOptions:
     data: str | Path
-    rate_hz: float
+    rate_hz: float | None  # the recordings' rate; None: from their timestamp column
     board: str
     out: str | Path
     window_s: float = 2.0
     hop_s: float = 1.0
-    units: Units = field(default_factory=Units)
+    units: Units = field(default_factory=Units)  # unit "auto": found from gravity
+    label_from: str = "auto"  # "folder", "suffix" (<anything>_<label>.csv) or either
     gravity: str = "mean"
     test_fraction: float = 0.25
     cv_folds: int = 3  # 0: no cross-validation (select by the training recordings' fit)
@@ -50,15 +51,6 @@ class TrainOptions:
     seed: int = 0
     device_check: bool = True  # run the firmware in QEMU on the test recordings
     progress: bool = True
-
-
-def bands_for(rate_hz: float) -> tuple:
-    """The default bands below the Nyquist frequency (the last one ends there)."""
-    nyq = rate_hz / 2.0
-    out = [(lo, min(hi, nyq)) for lo, hi in DEFAULT_BANDS if lo < nyq]
-    if out and out[-1][1] < nyq and DEFAULT_BANDS[-1][1] < nyq:
-        out[-1] = (out[-1][0], nyq)
-    return tuple(out)
 
 
 def split_by_file(recordings: list[Recording], fraction: float, seed: int) -> tuple[list[int], list[int], list[str]]:
@@ -95,34 +87,34 @@ def _features(art_cfg: HarConfig, recs: list[Recording], window: int, hop: int, 
 
 def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
     import emml
+    from emml.har.rate import RateError, choose_rate, data_rate, feature_config
     from emml.prebuild import regenerate
     from emml.size import check_board, elf_size
 
     board = boards.load(opts.board)
-    if opts.rate_hz <= 0:
-        raise HarTrainError(f"--rate must be a positive sample rate in Hz, not {opts.rate_hz}")
-    window = int(round(opts.window_s * opts.rate_hz))
-    hop = int(round(opts.hop_s * opts.rate_hz))
-    if not 8 <= window <= 1024:
-        raise HarTrainError(f"a window of {opts.window_s} s at {opts.rate_hz} Hz is {window} samples; "
-                            "use 8..1024 samples (change --window)")
-    if hop < 1:
-        raise HarTrainError(f"--hop {opts.hop_s} s is less than one sample at {opts.rate_hz} Hz")
     if opts.search not in search.SEARCH_SIZES:
         raise HarTrainError(f"--search must be one of {', '.join(search.SEARCH_SIZES)}")
-    try:
-        cfg = HarConfig(window=window, sample_rate=opts.rate_hz, gravity=opts.gravity,
-                        bands_hz=bands_for(opts.rate_hz))
-    except ValueError as e:
-        raise HarTrainError(f"feature configuration: {e}") from None
-    out = Path(opts.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if opts.window_s <= 0 or opts.hop_s <= 0:
+        raise HarTrainError(f"--window and --hop must be positive seconds, not {opts.window_s} and {opts.hop_s}")
 
-    # ---- data ---------------------------------------------------------------
-    rep: LoadReport = load_folder(opts.data, opts.units, min_samples=window)
+    # ---- data, its rate and the model's rate ------------------------------------
+    raw = read_folder(opts.data, opts.label_from)
+    try:
+        in_rate, in_rate_note = data_rate(opts.rate_hz, raw)
+        plan = choose_rate(in_rate, opts.board, opts.window_s, opts.hop_s, opts.gravity)
+    except RateError as e:
+        raise HarTrainError(str(e)) from None
+    rate, window, hop = plan.rate_hz, plan.window, plan.hop
+    cfg = feature_config(rate, window, opts.gravity)
+    rep: LoadReport = raw.prepare(opts.units, in_rate, rate, min_samples=window)
     for w in rep.warnings:
         log(f"warning: {w}")
     log(rep.summary())
+    log(rep.units_note)
+    log(in_rate_note)
+    log(plan.note)
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
     classes = rep.classes()
     recs = rep.used
     tr_idx, te_idx, notes = split_by_file(recs, opts.test_fraction, opts.seed)
@@ -162,7 +154,7 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
         if not folds:
             c.cv_accuracy = float(np.mean(c.estimator.predict(X) == y))
         c.test_accuracy = float(np.mean(c.estimator.predict(Xt) == yt)) if len(Xt) else float("nan")
-        model = codegen.convert_model(_art(c, cfg, opts, window, hop, classes))
+        model = codegen.convert_model(_art(c, cfg, opts, rate, window, hop, classes))
         c.model_bytes = search.model_object_bytes(model, opts.board)
     bar.close()
 
@@ -173,7 +165,7 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
         kind = type(c.estimator).__name__
         c.extra["estimator"] = kind
         if kind not in base:
-            img = _link(_art(c, cfg, opts, window, hop, classes), opts.board, gen_tmp / kind)
+            img = _link(_art(c, cfg, opts, rate, window, hop, classes), opts.board, gen_tmp / kind)
             c.flash_measured = img.flash_bytes
             c.fits_measured = img.flash_bytes <= board.flash_bytes and img.ram_bytes <= board.ram_bytes
             base[kind] = (img.flash_bytes - c.model_bytes, img.ram_bytes)
@@ -187,7 +179,7 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
     ranked = sorted(cands, key=lambda c: (not c.fits_estimate, -round(c.cv_accuracy, 4), c.flash_estimate))
     chosen, image = None, None
     for c in ranked:
-        art = _art(c, cfg, opts, window, hop, classes)
+        art = _art(c, cfg, opts, rate, window, hop, classes)
         art.save(out / ARTIFACT_NAME)
         regenerate("har", out / ARTIFACT_NAME, out / GENERATED_DIR, force=True)
         image = device.build(opts.board, out / GENERATED_DIR)
@@ -236,7 +228,7 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
         if prof.classes != want:
             log("warning: the profiled firmware function disagrees with Python on "
                 f"{sum(a != b for a, b in zip(prof.classes, want))} of {len(want)} windows")
-    hop_seconds = hop / opts.rate_hz
+    hop_seconds = hop / rate
     metrics = {
         "board": opts.board,
         "accuracy": accuracy,
@@ -255,7 +247,10 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
         "estimator": type(art.estimator).__name__,
         "cv_accuracy": round(chosen.cv_accuracy, 4),
         "cv_folds": folds,
-        "rate_hz": opts.rate_hz,
+        "rate_hz": rate,
+        "data_rate_hz": in_rate,
+        "resampled": plan.resampled,
+        "rate_note": plan.note,
         "window_s": opts.window_s,
         "hop_s": opts.hop_s,
         "window": window,
@@ -282,14 +277,17 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
         "recordings_used": len(recs),
         "test_recordings": [str(r.path.relative_to(rep.root)) for r in test_recs],
         "warnings": rep.warnings + notes,
-        "units": opts.units.unit,
+        "files": rep.files,
+        "units": rep.units.describe(),
+        "units_note": rep.units_note,
+        "data_rate_note": in_rate_note,
         "range_g": opts.units.range_g,
     }
-    sensor_odr, _ = codegen.sensor_rate(opts.rate_hz)
+    sensor_odr, _ = codegen.sensor_rate(rate)
     metrics["sensor_odr_hz"] = sensor_odr
-    if abs(sensor_odr - opts.rate_hz) > 1e-9:
-        log(f"note: a LIS3DH-compatible sensor has no {opts.rate_hz:g} Hz rate; the firmware runs it at "
-            f"{sensor_odr:g} Hz ({100 * abs(sensor_odr - opts.rate_hz) / opts.rate_hz:.1f}% off)")
+    if abs(sensor_odr - rate) > 1e-9:
+        log(f"note: a LIS3DH-compatible sensor has no {rate:g} Hz rate; the firmware runs it at "
+            f"{sensor_odr:g} Hz ({100 * abs(sensor_odr - rate) / rate:.1f}% off)")
     metrics["emml_version"] = emml.__version__
     (out / METRICS_NAME).write_text(json.dumps(metrics, indent=1) + "\n")
     _cleanup(gen_tmp)
@@ -299,9 +297,9 @@ def train(opts: TrainOptions, log: Callable[[str], None] = print) -> dict:
     return metrics
 
 
-def _art(c: search.Candidate, cfg: HarConfig, opts: TrainOptions, window: int, hop: int,
+def _art(c: search.Candidate, cfg: HarConfig, opts: TrainOptions, rate: float, window: int, hop: int,
          classes: list[str]) -> HarArtifact:
-    return HarArtifact(c.estimator, cfg, float(opts.rate_hz), window, hop, classes, range_g=opts.units.range_g,
+    return HarArtifact(c.estimator, cfg, float(rate), window, hop, classes, range_g=opts.units.range_g,
                        board=opts.board, model_name=c.name)
 
 

@@ -17,6 +17,9 @@
 #define HAR_APP_LIS3DH_ODR 0x3u
 #define HAR_APP_LIS3DH_FS 0x1u
 #define HAR_APP_LIS3DH_MG_PER_DIGIT 2
+/* Longest sleep between two reads of the sensor's 32-sample FIFO: half
+ * its fill time at 25 Hz, at most 0.5 s. */
+#define HAR_APP_WAKE_PERIOD_US 500000u
 
 /* class index (har_model_predict) -> name */
 extern const char *const har_app_class_names[HAR_APP_N_CLASSES];
