@@ -38,8 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--board", required=True, help="target board (emml boards lists them)")
     t.add_argument("--out", required=True, help="output folder: kws.json + kws.tflite (the artifact), generated/ "
                    "(the app's C), metrics.json, report.md and plots; apps/audio_kws/model for the app")
-    t.add_argument("--split", default="auto", choices=["auto", "index", "speaker", "random"],
-                   help="test split (auto: FSDD's clip index 0-4 for FSDD names, else random 20%%)")
+    t.add_argument("--words", type=lambda s: [w for w in s.split(",") if w], default=None, metavar="W1,W2,...",
+                   help="target words; the other classes become _unknown_, and _background_noise_/ gives _silence_")
+    t.add_argument("--split", default="auto", choices=["auto", "speaker", "lists", "index", "random"],
+                   help="test split (auto: testing_list.txt when present, else whole speakers held out when names "
+                        "or folders tell them, else random 20%%; index: FSDD's usual clip index 0-4)")
     t.add_argument("--sizes", type=_sizes, default=None, metavar="C1,C2,C3[;...]",
                    help="network widths to try (default: five sizes from 8,16,16 to 32,64,64)")
     t.add_argument("--epochs", type=int, default=25)
@@ -85,7 +88,7 @@ def run_train(args: argparse.Namespace) -> int:
         m = train_kws(training_data(args.data), args.board, args.out, cfg, sizes=args.sizes or train.CANDIDATES, split=args.split,
                       epochs=args.epochs, augment=args.augment, noise=not args.no_noise, max_cpu=args.max_cpu,
                       speaker_folds=not args.no_speaker_folds, agreement_clips=args.agreement_clips,
-                      seed=args.seed)
+                      seed=args.seed, words=args.words)
     except (KwsDataError, KwsFitError, ValueError) as e:  # user errors; build failures keep their output
         raise CommandError(str(e)) from None
     print(f"accuracy {m['accuracy']:.4f}  device_agreement {m['device_agreement']:.4f}  "

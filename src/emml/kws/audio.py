@@ -1,5 +1,13 @@
 """Reading a keyword data set: a folder of WAV files, one sub-folder per class.
 
+Layouts: ``<class>/*.wav`` with any file names; the Speech Commands layout
+``<word>/<speaker>_nohash_<n>.wav`` with its ``validation_list.txt`` /
+``testing_list.txt`` (honoured when present) and ``_background_noise_/``
+(long noise recordings: a ``_silence_`` class and noise for augmentation);
+``<speaker>/<class>/*.wav``; and flat FSDD names
+``<label>_<speaker>_<index>.wav``. ``words`` picks target words and folds
+every other word into an ``_unknown_`` class (the classic 12-class task).
+
 Any WAV that scipy reads is accepted: 8-bit (unsigned), 16-, 24- or 32-bit
 integer or float samples, mono or multi-channel (channels are averaged), any
 sample rate (resampled with a polyphase filter, scipy.signal.resample_poly).
@@ -20,6 +28,7 @@ import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -39,8 +48,9 @@ class Clip:
     path: Path
     label: str
     samples: np.ndarray
-    speaker: str | None = None  # from FSDD-style names {label}_{speaker}_{index}.wav
-    index: int | None = None
+    speaker: str | None = None  # from the file name or a <speaker>/<class>/ folder
+    index: int | None = None  # FSDD's clip index (its usual split holds out 0-4)
+    subset: str | None = None  # "validation" or "testing" when a list file names the clip
 
 
 @dataclass
@@ -49,6 +59,9 @@ class Dataset:
     classes: list[str]
     sample_rate: int
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    noise: list[np.ndarray] = field(default_factory=list)  # background noise recordings, int16
+    layout: str = "class folders"
+    notes: list[str] = field(default_factory=list)
 
     def labels(self) -> np.ndarray:
         lookup = {c: i for i, c in enumerate(self.classes)}
@@ -56,6 +69,9 @@ class Dataset:
 
 
 _FSDD_NAME = re.compile(r"^(?P<label>[^_]+)_(?P<speaker>[^_]+)_(?P<index>\d+)$")
+_SPEECH_COMMANDS_NAME = re.compile(r"^(?P<speaker>[^_]+)_nohash_(?P<n>\d+)$")
+NOISE_FOLDER = "_background_noise_"
+SILENCE, UNKNOWN = "_silence_", "_unknown_"
 
 
 def to_int16(data: np.ndarray) -> np.ndarray:
@@ -107,38 +123,77 @@ def read_wav(path: str | Path, sample_rate: int) -> np.ndarray:
     return resample(x, int(rate), sample_rate)
 
 
+def _wavs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".wav")
+
+
 def _class_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-                  and any(q.suffix.lower() == ".wav" for q in p.iterdir()))
+                  and p.name != NOISE_FOLDER and _wavs(p))
 
 
-def load_folder(root: str | Path, sample_rate: int, warn: bool = True) -> Dataset:
-    """Read every WAV under root: root/<class>/*.wav, or a flat folder of
-    <label>_*.wav files (the FSDD naming)."""
+def _speaker_folders(root: Path) -> list[Path]:
+    """<speaker>/<class>/*.wav: folders with no WAV of their own but class folders inside."""
+    return [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".") and
+            d.name != NOISE_FOLDER and not _wavs(d) and _class_folders(d)]
+
+
+def _entries(root: Path) -> tuple[list[tuple[Path, str, str | None]], str]:
+    """(path, label, speaker from the folder) of every WAV, and the layout's name."""
+    folders = _class_folders(root)
+    if folders:
+        return [(p, f.name, None) for f in folders for p in _wavs(f)], "class folders"
+    speakers = _speaker_folders(root)
+    if speakers:
+        return ([(p, f.name, s.name) for s in speakers for f in _class_folders(s) for p in _wavs(f)],
+                "speaker folders (<speaker>/<class>/)")
+    entries = []
+    for p in _wavs(root):
+        if "_" not in p.stem:
+            raise KwsDataError(f"{root} has WAV files but no class sub-folders, and {p.name} does not start "
+                               "with a label: put each class's files in a sub-folder named after the class "
+                               "(or name files <label>_<anything>.wav)")
+        entries.append((p, p.stem.split("_", 1)[0], None))
+    return entries, "flat <label>_* names"
+
+
+def _list_file(root: Path, name: str) -> set[str]:
+    path = root / name
+    if not path.is_file():
+        return set()
+    return {ln.strip().replace("\\", "/") for ln in path.read_text().splitlines() if ln.strip()}
+
+
+def _name_facts(path: Path, label: str) -> tuple[str | None, int | None]:
+    """(speaker, FSDD clip index) that the file name tells."""
+    sc = _SPEECH_COMMANDS_NAME.match(path.stem)
+    if sc:
+        return sc.group("speaker"), None
+    fsdd = _FSDD_NAME.match(path.stem)
+    if fsdd and fsdd.group("label") == label:
+        return fsdd.group("speaker"), int(fsdd.group("index"))
+    return None, None
+
+
+def load_folder(root: str | Path, sample_rate: int, warn: bool = True, words: Sequence[str] | None = None,
+                seed: int = 0) -> Dataset:
+    """Read every WAV under root in any of the layouts in the module doc.
+
+    words: the target words; every other class becomes _unknown_ (at most
+    as many clips as the largest target word, sampled with seed), and a
+    _background_noise_ folder adds a _silence_ class of noise snippets."""
     root = Path(root)
     if not root.is_dir():
         raise KwsDataError(f"data folder {root} does not exist; pass a folder with one sub-folder of WAV files "
                            "per class (--data DIR)")
-    folders = _class_folders(root)
-    entries: list[tuple[Path, str]] = []
-    if folders:
-        for folder in folders:
-            entries += [(p, folder.name) for p in sorted(folder.iterdir()) if p.suffix.lower() == ".wav"]
-    else:
-        flat = sorted(p for p in root.iterdir() if p.suffix.lower() == ".wav")
-        for p in flat:
-            if "_" not in p.stem:
-                raise KwsDataError(f"{root} has WAV files but no class sub-folders, and {p.name} does not start "
-                                   "with a label: put each class's files in a sub-folder named after the class "
-                                   "(or name files <label>_<anything>.wav)")
-            entries.append((p, p.stem.split("_", 1)[0]))
+    entries, layout = _entries(root)
     if not entries:
         raise KwsDataError(f"{root} holds no WAV files: expected one sub-folder of .wav files per class "
                            f"({root}/yes/*.wav, {root}/no/*.wav, ...)")
-
+    subsets = {name: _list_file(root, f"{name}_list.txt") for name in ("validation", "testing")}
     clips: list[Clip] = []
     skipped: list[tuple[Path, str]] = []
-    for path, label in entries:
+    for path, label, folder_speaker in entries:
         try:
             x = read_wav(path, sample_rate)
         except KwsDataError as e:
@@ -146,16 +201,63 @@ def load_folder(root: str | Path, sample_rate: int, warn: bool = True) -> Datase
             if warn:
                 warnings.warn(f"skipping {e}", BadClipWarning, stacklevel=2)
             continue
-        m = _FSDD_NAME.match(path.stem)
-        speaker, index = (m.group("speaker"), int(m.group("index"))) if m else (None, None)
-        clips.append(Clip(path, label, x, speaker, index))
-    classes = sorted({c.label for c in clips}, key=_natural_key)
+        speaker, index = _name_facts(path, label)
+        rel = path.relative_to(root).as_posix()
+        subset = next((name for name, rels in subsets.items() if rel in rels), None)
+        clips.append(Clip(path, label, x, folder_speaker or speaker, index, subset))
     if not clips:
         raise KwsDataError(f"no usable WAV file in {root} ({len(skipped)} skipped as unreadable)")
-    if len(classes) < 2:
-        raise KwsDataError(f"{root} has only one class ({classes[0]!r}); a classifier needs at least two "
+    ds = Dataset(clips, [], sample_rate, skipped, layout=layout)
+    noise_dir = root / NOISE_FOLDER
+    if noise_dir.is_dir():
+        for p in _wavs(noise_dir):
+            try:
+                ds.noise.append(read_wav(p, sample_rate))
+            except KwsDataError as e:
+                skipped.append((p, str(e)))
+        ds.notes.append(f"{len(ds.noise)} background noise recordings in {NOISE_FOLDER}/ (noise augmentation)")
+    if any(subsets.values()):
+        ds.notes.append("validation_list.txt / testing_list.txt name the held-out clips")
+    if words:
+        _fold_words(ds, list(words), seed)
+    ds.classes = sorted({c.label for c in ds.clips}, key=_natural_key)
+    if len(ds.classes) < 2:
+        raise KwsDataError(f"{root} has only one class ({ds.classes[0]!r}); a classifier needs at least two "
                            "sub-folders of WAV files")
-    return Dataset(clips, classes, sample_rate, skipped)
+    return ds
+
+
+def _fold_words(ds: Dataset, words: list[str], seed: int) -> None:
+    """Target words kept; the rest become _unknown_; noise snippets become _silence_."""
+    present = {c.label for c in ds.clips}
+    missing = [w for w in words if w not in present]
+    if missing:
+        raise KwsDataError(f"--words {','.join(missing)}: not in the data (its classes: "
+                           f"{', '.join(sorted(present, key=_natural_key))})")
+    rng = np.random.default_rng(seed)
+    targets = [c for c in ds.clips if c.label in words]
+    others = [c for c in ds.clips if c.label not in words]
+    largest = max(sum(c.label == w for c in targets) for w in words)
+    keep = sorted(rng.permutation(len(others))[:largest].tolist())
+    unknown = [Clip(c.path, UNKNOWN, c.samples, c.speaker, None, c.subset) for c in (others[i] for i in keep)]
+    ds.clips = targets + unknown
+    ds.notes.append(f"{len(others)} clips of other words folded into {UNKNOWN} ({len(unknown)} kept)")
+    if ds.noise:
+        ds.clips += silence_clips(ds.noise, largest, ds.sample_rate, rng)
+        ds.notes.append(f"{SILENCE}: {largest} one-second snippets of the background noise")
+
+
+def silence_clips(noise: list[np.ndarray], n: int, sample_rate: int, rng: np.random.Generator) -> list[Clip]:
+    """n one-second snippets of the noise recordings at random places and gains."""
+    out = []
+    for k in range(n):
+        src = noise[k % len(noise)]
+        length = min(len(src), sample_rate)
+        start = int(rng.integers(0, len(src) - length + 1))
+        gain = rng.uniform(0.1, 1.0)
+        snippet = np.clip(np.round(src[start:start + length] * gain), -32768, 32767).astype(np.int16)
+        out.append(Clip(Path(NOISE_FOLDER) / f"snippet{k}", SILENCE, snippet))
+    return out
 
 
 def _natural_key(s: str):

@@ -13,12 +13,17 @@ import numpy as np
 from emml import boards as _boards
 from emml.kws import artifact as _artifact
 from emml.kws import device, report, train
-from emml.kws.audio import BadClipWarning, fit_window, load_folder
+from emml.kws.audio import SILENCE, BadClipWarning, fit_window, load_folder
 from emml.kws.pipeline import KwsConfig
 
 
 class KwsFitError(RuntimeError):
     """No candidate network fits the board's memory and time budget."""
+
+
+#: Leave-one-speaker-out folds are trained only for sets with this many speakers or fewer
+#: (FSDD has 6; Speech Commands' thousands are covered by its speaker split instead).
+MAX_SPEAKER_FOLDS = 10
 
 
 def _trained(cache: Path, key: str, fit: Callable[[], tuple[bytes, float]]) -> tuple[bytes, float]:
@@ -45,7 +50,7 @@ def _name(widths) -> str:
 def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig | None = None,
               sizes: Sequence[tuple[int, int, int]] = train.CANDIDATES, split: str = "auto", epochs: int = 25,
               augment: int = 2, noise: bool = True, max_cpu: float = 0.5, speaker_folds: bool = True,
-              agreement_clips: int | None = None, seed: int = 0,
+              agreement_clips: int | None = None, seed: int = 0, words: Sequence[str] | None = None,
               log: Callable[[str], None] = print) -> dict:
     """Train, pick, verify and write everything; returns the metrics dict."""
     from emml.extras import require
@@ -62,9 +67,10 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BadClipWarning)
-        ds = load_folder(data, cfg.sample_rate)
+        ds = load_folder(data, cfg.sample_rate, words=words, seed=seed)
     for w in caught:
         log(f"warning: {w.message}")
+    log(f"layout: {ds.layout}" + "".join(f"; {n}" for n in ds.notes))
     sp = train.split(ds, split, seed=seed)
     y = ds.labels()
     n_classes = len(ds.classes)
@@ -72,7 +78,8 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
         f"{len(sp.train)} train / {len(sp.test)} test")
     cache = build_dir() / "kws_cache"
     clean, aug = train.features(cfg, ds, cache, augment=augment, noise=noise, seed=seed)
-    run_key = f"{train._cache_key(cfg, ds, 'run')} epochs={epochs} augment={augment} noise={noise} seed={seed}"
+    run_key = (f"{train._cache_key(cfg, ds, 'run')} epochs={epochs} augment={augment} noise={noise} "
+               f"speed={train.SPEED_RANGE} gain={train.GAIN_DB} seed={seed}")
     Xtr = np.concatenate([clean[sp.train]] + [a[sp.train] for a in aug])
     ytr = np.tile(y[sp.train], 1 + len(aug))
     Xte, yte = clean[sp.test], y[sp.test]
@@ -138,8 +145,9 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
 
     speaker = None
     folds: dict[str, float] = {}
-    if speaker_folds and all(c.speaker is not None for c in ds.clips):
-        speakers = sorted({c.speaker for c in ds.clips})
+    speakers = sorted({c.speaker for c in ds.clips if c.speaker is not None})
+    if speaker_folds and 2 <= len(speakers) <= MAX_SPEAKER_FOLDS and all(
+            c.speaker is not None for c in ds.clips if c.label != SILENCE):
         for spk in tqdm(speakers, desc="speakers held out", unit="fold"):
             fs = train.split(ds, "speaker", test_speakers=[spk])
             Xf = np.concatenate([clean[fs.train]] + [a[fs.train] for a in aug])
@@ -175,6 +183,7 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
         "audio_source": device.audio_source(board),
         "model_name": best["name"], "model_flash_bytes": best["model_flash_bytes"], "arena_bytes": best["arena_bytes"],
         "candidates": rows, "confusion": cm, "classes": ds.classes, "split": sp.description,
+        "split_kind": sp.name, "layout": ds.layout, "data_notes": ds.notes,
         "n_clips": len(ds.clips), "n_train": len(sp.train), "n_test": len(sp.test),
         "n_skipped": len(ds.skipped), "skipped": [f"{p}: {why}" for p, why in ds.skipped],
         "data": str(data), "config": cfg.to_dict(), "epochs": epochs, "augment": augment, "noise": noise,
