@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--epochs", type=int, default=25)
     t.add_argument("--augment", type=int, default=2, help="time-shifted (and noisy) copies of each training clip")
     t.add_argument("--no-noise", action="store_true", help="time shifts only, no added noise")
+    t.add_argument("--perturb", action="store_true",
+                   help="also vary the copies' speed (+-10%%) and gain (+-6 dB); see bench/bench_kws_speakers.py")
     t.add_argument("--frames", type=int, default=None, help="frames in the network's window (default 28)")
     t.add_argument("--mels", type=int, default=None, help="mel bands (default 16)")
     t.add_argument("--decision-hops", type=int, default=None, help="hops between decisions (default 4)")
@@ -88,7 +90,7 @@ def run_train(args: argparse.Namespace) -> int:
         m = train_kws(training_data(args.data), args.board, args.out, cfg, sizes=args.sizes or train.CANDIDATES, split=args.split,
                       epochs=args.epochs, augment=args.augment, noise=not args.no_noise, max_cpu=args.max_cpu,
                       speaker_folds=not args.no_speaker_folds, agreement_clips=args.agreement_clips,
-                      seed=args.seed, words=args.words)
+                      seed=args.seed, words=args.words, perturb=args.perturb)
     except (KwsDataError, KwsFitError, ValueError) as e:  # user errors; build failures keep their output
         raise CommandError(str(e)) from None
     print(f"accuracy {m['accuracy']:.4f}  device_agreement {m['device_agreement']:.4f}  "

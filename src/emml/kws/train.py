@@ -188,7 +188,7 @@ def perturb(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def features(cfg: KwsConfig, ds: Dataset, cache_dir: Path | None = None, augment: int = 0, noise: bool = True,
-             seed: int = 0, progress: bool = True, speed: bool = True) -> tuple[np.ndarray, np.ndarray]:
+             seed: int = 0, progress: bool = True, speed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(clean, augmented): clean (n, T, M) int8 with every clip centred; augmented
     (augment, n, T, M): copies at a random speed and gain (speed), with
     noise (the data set's background recordings, else white) and a random
@@ -198,7 +198,8 @@ def features(cfg: KwsConfig, ds: Dataset, cache_dir: Path | None = None, augment
                     lambda: clip_features(cfg, [c.samples for c in ds.clips], progress=progress))
     aug = []
     for a in range(augment):
-        akey = _cache_key(cfg, ds, f"aug{a}-noise{int(noise)}-speed{int(speed)}-seed{seed}")
+        akey = _cache_key(cfg, ds, f"aug{a}-noise{int(noise)}-speed{SPEED_RANGE if speed else 0}-gain{GAIN_DB if speed else 0}"
+                                   f"-seed{seed}")
 
         def make(a=a):
             rng = np.random.default_rng([seed, a])

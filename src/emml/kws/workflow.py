@@ -51,6 +51,7 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
               sizes: Sequence[tuple[int, int, int]] = train.CANDIDATES, split: str = "auto", epochs: int = 25,
               augment: int = 2, noise: bool = True, max_cpu: float = 0.5, speaker_folds: bool = True,
               agreement_clips: int | None = None, seed: int = 0, words: Sequence[str] | None = None,
+              perturb: bool = False,
               log: Callable[[str], None] = print) -> dict:
     """Train, pick, verify and write everything; returns the metrics dict."""
     from emml.extras import require
@@ -77,9 +78,9 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
     log(f"{len(ds.clips)} clips, {n_classes} classes ({', '.join(ds.classes)}); split: {sp.description}; "
         f"{len(sp.train)} train / {len(sp.test)} test")
     cache = build_dir() / "kws_cache"
-    clean, aug = train.features(cfg, ds, cache, augment=augment, noise=noise, seed=seed)
+    clean, aug = train.features(cfg, ds, cache, augment=augment, noise=noise, seed=seed, speed=perturb)
     run_key = (f"{train._cache_key(cfg, ds, 'run')} epochs={epochs} augment={augment} noise={noise} "
-               f"speed={train.SPEED_RANGE} gain={train.GAIN_DB} seed={seed}")
+               f"perturb={perturb and (train.SPEED_RANGE, train.GAIN_DB)} seed={seed}")
     Xtr = np.concatenate([clean[sp.train]] + [a[sp.train] for a in aug])
     ytr = np.tile(y[sp.train], 1 + len(aug))
     Xte, yte = clean[sp.test], y[sp.test]
@@ -187,6 +188,7 @@ def train_kws(data: str | Path, board: str, out: str | Path, config: KwsConfig |
         "n_clips": len(ds.clips), "n_train": len(sp.train), "n_test": len(sp.test),
         "n_skipped": len(ds.skipped), "skipped": [f"{p}: {why}" for p, why in ds.skipped],
         "data": str(data), "config": cfg.to_dict(), "epochs": epochs, "augment": augment, "noise": noise,
+        "perturb": perturb,
         "seconds": round(time.time() - t0, 1),
     }
     report.write_metrics(out / "metrics.json", metrics)
