@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from emml.model import UnsupportedError
+from emml.trees.ir import float32_floor
 
 MAGIC = b"EMLB"
 VERSION = 1
@@ -68,22 +69,6 @@ class BlobError(ValueError):
         super().__init__(f"{what}: {name} ({meaning})")
         self.status = status
         self.status_name = name
-
-
-def _float32_floor(t: float) -> np.float32:
-    """Largest float32 <= t, -0.0 made +0.0: for float32 x, x <= t (in
-    float64, as scikit-learn compares) equals x <= the result."""
-    f = np.float32(t)
-    if float(f) > t:
-        f = np.nextafter(f, np.float32(-np.inf))
-    return np.float32(0.0) if f == 0 else f
-
-
-def _float32_ceil(t: float) -> np.float32:
-    f = np.float32(t)
-    if float(f) < t:
-        f = np.nextafter(f, np.float32(np.inf))
-    return f
 
 
 def _f32_bits(v: Any) -> int:
@@ -205,7 +190,7 @@ def encode(source: Any, allow_nan: bool = False, max_outputs: int = DEFAULT_MAX_
                 if math.isnan(thr):
                     raise UnsupportedError(f"{ens.estimator}: NaN threshold in a tree")
                 head = f | (0x8000 if ens.allow_nan and bool(t.nan_left[n]) else 0)
-                node_bytes += struct.pack("<HHI", head, skip, _f32_bits(_float32_floor(thr)))
+                node_bytes += struct.pack("<HHI", head, skip, _f32_bits(float32_floor(np.array([thr]))[0]))
                 continue
             v = np.asarray(t.values[n], dtype=np.float64)
             if proba:
@@ -233,12 +218,13 @@ def encode(source: Any, allow_nan: bool = False, max_outputs: int = DEFAULT_MAX_
     elif ens.post == "mean":
         param0 = np.float32(ens.n_trees)
     elif ens.post == "isolation":
-        den, offset = float(ens.params["denominator"]), float(ens.params["offset"])
+        den = float(ens.params["denominator"])
         param0 = np.float32(math.log(2.0) / den) if den else np.float32(0.0)
-        if offset >= 0:
+        limit = ens.isolation_limit()
+        if limit is None:
             flags |= FLAG_ALL_OUTLIERS
         else:
-            param1 = _float32_ceil(-den * math.log2(-offset))
+            param1 = limit
     elif ens.post not in POSTS:
         raise UnsupportedError(f"{ens.estimator}: output transform {ens.post!r} has no blob form")
     base = np.zeros(ens.n_outputs, np.float32) if proba else np.asarray(ens.base, dtype=np.float64).astype(np.float32)

@@ -44,6 +44,31 @@ def c_float(v: float) -> str:
     return s + "f"
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # the smallest normal float32
+
+
+def float32_scale_problem(spread: np.ndarray, power: int) -> str | None:
+    """Why per-feature differences of this size break float32 arithmetic on
+    the device, raised to `power` (2 for squared distances), or None.
+
+    spread: the size of the differences per feature (e.g. max - min of the
+    training data). Too large and the power overflows to infinity; non-zero
+    but too small and it underflows to zero (every sample ties)."""
+    s = np.abs(np.asarray(spread, dtype=np.float64))
+    with np.errstate(over="ignore", under="ignore"):
+        p = s ** power
+    n = max(1, len(s))
+    for f in range(len(s)):
+        if not np.isfinite(s[f]) or p[f] * n > FLOAT32_MAX:
+            return (f"feature {f} varies by {s[f]:.3g}: its {'squared ' if power == 2 else ''}differences overflow "
+                    "float32 on the device")
+        if 0 < p[f] < FLOAT32_TINY:
+            return (f"feature {f} varies by only {s[f]:.3g}: its {'squared ' if power == 2 else ''}differences "
+                    "underflow float32 on the device (every sample would tie)")
+    return None
+
+
 def measure_entry(board: str, d: Path, name: str, symbol: str, calls: Sequence[tuple],
                   max_instructions: int | None = None) -> dict[str, Any]:
     """Flash/RAM of a generated model and the estimated cost of one entry point.

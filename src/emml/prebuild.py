@@ -11,8 +11,9 @@ script reads two options of the environment and calls regenerate():
 
 regenerate() writes into out_dir (the script uses the build folder,
 .pio/build/<env>/emml_<app>/) and records a stamp there: the sha256 of the
-artifact, the emml version and the generator. The next build with the same
-stamp does nothing, so `pio run` after `emml har train` regenerates once.
+artifact, the emml version, a digest of emml's code and the generator. The
+next build with the same stamp does nothing, so `pio run` after `emml har
+train` regenerates once.
 
 Adding an app: write a function generate(artifact_path, out_dir) -> [Path]
 that writes its C deterministically, and add "app": "module:function" to
@@ -21,6 +22,7 @@ GENERATORS (imported lazily, so a build imports only its own generator).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -57,6 +59,21 @@ def generator(app: str) -> Callable[[Path, Path], list[Path]]:
     return getattr(importlib.import_module(module), func)
 
 
+@functools.lru_cache(maxsize=None)
+def code_digest() -> str:
+    """sha256 of emml's own code and templates and the runtime's config.h:
+    generated C changes with them even when emml's version does not (a
+    checkout between releases), so they are part of the stamp."""
+    from emml.paths import runtime_dir
+
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2") and "__pycache__" not in p.parts)
+    h = hashlib.sha256()
+    for p in [*files, runtime_dir() / "include" / "emml" / "config.h"]:
+        h.update(p.relative_to(p.parents[1]).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
 def stamp_for(app: str, artifact: Path) -> dict:
     import emml
 
@@ -64,6 +81,7 @@ def stamp_for(app: str, artifact: Path) -> dict:
         "app": app,
         "generator": GENERATORS.get(app, ""),
         "emml": emml.__version__,
+        "emml_code_sha256": code_digest(),
         "artifact_sha256": hashlib.sha256(artifact.read_bytes()).hexdigest(),
     }
 

@@ -11,7 +11,7 @@ import numpy as np
 from emml import preprocess
 from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, function,
                                  head_checks, out_checks)
-from emml.model import UnsupportedError
+from emml.model import FLOAT32_MAX, FLOAT32_TINY, UnsupportedError, float32_scale_problem
 from emml.provenance import model_digest
 
 SUPPORTED = ("GaussianNB",)
@@ -21,6 +21,21 @@ __all__ = ["GaussianNBModel", "SUPPORTED", "convert", "supports"]
 
 def supports(estimator: Any) -> bool:
     return type(preprocess.final_estimator(estimator)).__name__ in SUPPORTED
+
+
+def _float32_problem(theta: np.ndarray, var: np.ndarray) -> str | None:
+    """Why the device's float32 (x - theta)^2 * (0.5 / var) would be wrong, or None:
+    a mean or 0.5 / var outside float32, or differences of a standard
+    deviation (8 of them, the far tail) whose squares overflow or underflow."""
+    half_inv = 0.5 / var
+    for f in range(var.shape[1]):
+        col = half_inv[:, f]
+        if np.abs(theta[:, f]).max() > FLOAT32_MAX:
+            return f"feature {f} has a class mean of {np.abs(theta[:, f]).max():.3g}, beyond float32"
+        if col.max() > FLOAT32_MAX or col.min() < FLOAT32_TINY:
+            return (f"feature {f} has a variance of {var[:, f].max():.3g} (0.5 / variance is "
+                    f"{col.min():.3g}, outside float32's normal range)")
+    return float32_scale_problem(8 * np.sqrt(var.max(axis=0)), 2)
 
 
 class GaussianNBModel(ClassicalModel):
@@ -46,7 +61,8 @@ class GaussianNBModel(ClassicalModel):
                 raise UnsupportedError(f"the Pipeline's preprocessing gives {affine.n_out} features but GaussianNB "
                                        f"expects {theta.shape[1]}")
             self.preprocess = affine
-            if affine.diag and (affine.A != 0).all():
+            if affine.diag and (affine.A != 0).all() and not _float32_problem(
+                    (theta - affine.b) / affine.A, var / affine.A**2):
                 # (a x + o - theta)^2 / var = (x - (theta - o) / a)^2 / (var / a^2): exact
                 theta = (theta - affine.b) / affine.A
                 var = var / affine.A**2
@@ -59,6 +75,10 @@ class GaussianNBModel(ClassicalModel):
             log_const_var = np.log(2 * np.pi * var)
         # log_const keeps the variance of the *model* space: folding changes
         # the density by a constant per feature, the same for every class.
+        problem = _float32_problem(theta, var)
+        if problem:
+            raise UnsupportedError(f"GaussianNB: {problem}; rescale the features (a StandardScaler in a Pipeline "
+                                   "is applied on the device first)")
         self.log_const = log_prior - 0.5 * log_const_var.sum(axis=1)
         self.mean = theta
         self.half_inv_var = 0.5 / var

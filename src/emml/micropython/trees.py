@@ -375,8 +375,9 @@ def _quantized_entries(m: PyModule, model, sfx: str) -> None:
     m.constant("QMAX", q.qmax)
     if not q.integer:
         m.f32("QUANT_INV_SCALE", q.inv_scale, "affine quantizer: 1 / scale per feature")
-        m.f32("QUANT_ZERO", q.zero, "affine quantizer: zero point per feature")
-        first = "        r[0] = x[i] * QUANT_INV_SCALE[i]\n        r[0] = r[0] + QUANT_ZERO[i]\n"
+        m.f32("QUANT_LO", q.lo, "affine quantizer: offset (calibration minimum) per feature")
+        first = ("        r[0] = x[i] - QUANT_LO[i]\n        r[0] = r[0] * QUANT_INV_SCALE[i]\n"
+                 "        r[0] = r[0] + QMIN\n")
     else:
         first = "        r[0] = x[i]\n"
     m.code.append(

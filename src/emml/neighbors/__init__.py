@@ -16,7 +16,7 @@ import numpy as np
 from emml import preprocess
 from emml.linear.codegen import (SIG_PRED, SIG_ROWS, CArray, ClassicalModel, CSource, function,
                                  head_checks, out_checks)
-from emml.model import UnsupportedError
+from emml.model import UnsupportedError, float32_scale_problem
 from emml.provenance import model_digest
 
 SUPPORTED = ("KNeighborsClassifier", "KNeighborsRegressor", "NearestCentroid")
@@ -88,6 +88,11 @@ class NeighborsModel(ClassicalModel):
             raise UnsupportedError(f"the Pipeline's preprocessing gives {affine.n_out} features but {kind} "
                                    f"expects {F}")
         self.n_features = affine.n_in if affine is not None else F
+        spread = self.examples.max(axis=0) - self.examples.min(axis=0) if len(self.examples) else np.zeros(F)
+        problem = float32_scale_problem(spread, 2 if self.metric == "euclidean" else 1)
+        if problem:
+            raise UnsupportedError(f"{kind}: {problem}; rescale the features (a StandardScaler in a Pipeline is "
+                                   "applied on the device before the distances)")
         if self.task == "classifier":
             self.classes_ = np.asarray(est.classes_)
             if len(self.classes_) > 64:

@@ -11,23 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emml.model import UnsupportedError
-from emml.trees.ir import Ensemble
+from emml.trees.ir import Ensemble, float32_floor  # noqa: F401  (float32_floor: re-exported)
 
 MAX_FIELD_BITS = 31  # EMML_TREES_MAX_FIELD_BITS
 KIND_NN, KIND_NL, KIND_LN, KIND_LL = 0, 1, 2, 3
-
-
-def float32_floor(t: np.ndarray) -> np.ndarray:
-    """Largest float32 <= each float64 threshold, with -0.0 made +0.0.
-
-    For a float32 x, ``x <= t`` (compared in float64, as scikit-learn does)
-    equals ``x <= float32_floor(t)``."""
-    t = np.asarray(t, dtype=np.float64)
-    f = t.astype(np.float32)
-    over = f.astype(np.float64) > t
-    f[over] = np.nextafter(f[over], np.float32(-np.inf))
-    f[f == 0] = np.float32(0.0)
-    return f
 
 
 def float_keys(f: np.ndarray) -> np.ndarray:

@@ -66,6 +66,36 @@ class Ensemble:
     def n_decision(self) -> int:
         return sum(t.n_decision for t in self.trees)
 
+    def isolation_limit(self) -> np.float32 | None:
+        """IsolationForest: the float32 depth sum L with "inlier iff acc >= L",
+        or None when every sample is an outlier (offset_ >= 0).
+
+        scikit-learn calls a sample an outlier iff score_samples < offset_,
+        score = -2^(-depth_sum / denominator), i.e. depth_sum < -denominator *
+        log2(-offset_). The device sums float32 depths, which can land a few
+        ulps from scikit-learn's float64 sum; a sample scoring exactly offset_
+        (a training row that set the contamination percentile) must stay an
+        inlier, so L sits below the limit by the summation's rounding bound."""
+        den, offset = float(self.params["denominator"]), float(self.params["offset"])
+        if offset >= 0:
+            return None
+        limit = -den * float(np.log2(-offset))
+        slack = (self.n_trees + 1) * float(np.spacing(np.float32(abs(limit) or 1.0)))
+        return np.float32(float32_floor(np.array([limit - slack]))[0])
+
+
+def float32_floor(t: np.ndarray) -> np.ndarray:
+    """Largest float32 <= each float64 threshold, with -0.0 made +0.0.
+
+    For a float32 x, ``x <= t`` (compared in float64, as scikit-learn does)
+    equals ``x <= float32_floor(t)``."""
+    t = np.asarray(t, dtype=np.float64)
+    f = t.astype(np.float32)
+    over = f.astype(np.float64) > t
+    f[over] = np.nextafter(f[over], np.float32(-np.inf))
+    f[f == 0] = np.float32(0.0)
+    return f
+
 
 def _sk_tree(tree_: Any, values: np.ndarray, feature_map: np.ndarray | None = None, output: int = 0) -> Tree:
     feature = tree_.feature.astype(np.int64).copy()
@@ -153,7 +183,10 @@ def from_gradient_boosting(est: Any, allow_nan: bool) -> Ensemble:
     is_clf = hasattr(est, "classes_")
     stages = est.estimators_  # (n_stages, K) of DecisionTreeRegressor
     K = stages.shape[1]
-    lr = float(est.learning_rate)
+    # the exponential loss's probability is expit(2 raw): doubling every term
+    # (exact in floating point) lets the logistic post-processing serve it
+    twice = 2.0 if is_clf and getattr(est, "loss", "log_loss") == "exponential" else 1.0
+    lr = float(est.learning_rate) * twice
     trees = [
         _sk_tree(stages[i, k].tree_, lr * stages[i, k].tree_.value[:, 0, 0], output=k)
         for i in range(stages.shape[0])
@@ -172,7 +205,7 @@ def from_gradient_boosting(est: Any, allow_nan: bool) -> Ensemble:
         n_outputs=K,
         row_width=1,
         post=post,
-        base=_gb_init(est),
+        base=_gb_init(est) * twice,
         classes=np.asarray(est.classes_) if is_clf else None,
         task="classifier" if is_clf else "regressor",
         allow_nan=allow_nan,

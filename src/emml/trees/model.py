@@ -223,7 +223,7 @@ class TreeModel(Model):
                            "comment": f"{len(counts)} outputs: classes of each (its slice of the probabilities)"})
         q = self.quantizer
         if q is not None and not q.integer:
-            for key, vals, what in (("quant_inv_scale", q.inv_scale, "1 / scale"), ("quant_zero", q.zero, "zero point")):
+            for key, vals, what in (("quant_inv_scale", q.inv_scale, "1 / scale"), ("quant_lo", q.lo, "offset (min)")):
                 arrays.append({"name": key, "ctype": "float", "length": len(vals),
                                "comment": f"{len(vals)} features: affine quantizer {what} ({q.dtype})",
                                "lines": _float_lines(vals)})
@@ -414,6 +414,8 @@ class TreeModel(Model):
                 body.append((None, f"    return {int(refs[l])}u;"))
             elif nxt != l:  # cannot happen in preorder, kept as a guard
                 body.append((None, f"    goto n{l};"))
+        if not any("x[" in line.split("/*")[0] for _, line in body):
+            out.append("    (void)x; /* every split of this tree has a constant outcome */")
         for n, line in body:
             if n is not None and n in jumped:
                 out.append(f"n{n}:")
@@ -548,14 +550,12 @@ class TreeModel(Model):
             docs.append(f"{name}_regress{suffix}: {N} regression output(s) into out")
         else:  # outlier: IsolationForest
             den = float(e.params["denominator"])
-            offset = float(e.params["offset"])
-            # outlier iff score_samples < offset, score = -2^(-depth_sum / den)
-            if offset >= 0:
+            limit = e.isolation_limit()
+            if limit is None:
                 pred_line = "    return 0; /* offset >= 0: every sample is an outlier */"
                 pre = ["    (void)acc;"]
-            else:
-                limit = -den * np.log2(-offset)
-                pred_line = f"    return acc[0] < {c_float(_float32_ceil(limit))} ? 0 : 1; /* depth sum < limit: outlier */"
+            else:  # scikit-learn: outlier iff score_samples < offset_ (see Ensemble.isolation_limit)
+                pred_line = f"    return acc[0] < {c_float(limit)} ? 0 : 1; /* depth sum < limit: outlier */"
                 pre = []
             body_pred = ["    float acc[1];", *pred_checks, sum_call, *pre, pred_line]
             if den == 0:
@@ -680,10 +680,3 @@ class TreeModel(Model):
 def _signed_literal(v: int) -> str:
     """An int32_t literal; INT32_MIN has no literal of its own in C."""
     return "(-2147483647 - 1)" if v == -(1 << 31) else str(v)
-
-
-def _float32_ceil(v: float) -> np.float32:
-    f = np.float32(v)
-    if float(f) < v:
-        f = np.nextafter(f, np.float32(np.inf))
-    return f
