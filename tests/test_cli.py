@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 
@@ -133,3 +134,30 @@ def test_convert_reads_an_int8_tflite_file(tmp_path, capsys):
     assert main(["convert", str(bad), "-o", str(tmp_path), "--name", "bad"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("emml: error:") and "broken.tflite" in err and "int8" in err
+
+
+def test_info_names_the_runtime_and_the_optional_parts(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"C runtime      {emml.runtime_dir()}" in out
+    assert (emml.runtime_dir() / "include" / "emml" / "emml.h").is_file()
+    assert f"  lib_deps = symlink://{emml.runtime_dir()}" in out
+    for module in ("tensorflow", "unicorn", "platformio", "pooch"):
+        assert re.search(rf"^  {module}\s+(yes|no: pip install 'emml\[\w+\]')", out, flags=re.M), module
+
+
+def test_data_list_names_every_set(capsys):
+    from emml import datasets
+
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in datasets.SETS:
+        assert re.search(rf"^{name}\s+[\d,]+ files", out, flags=re.M), name
+
+
+def test_a_missing_extra_is_one_line_naming_it(monkeypatch):
+    from emml import extras
+
+    with pytest.raises(extras.MissingExtraError, match=r"^needs_it needs no_such_module_here, which is not installed; "
+                                                       r"install it with: pip install 'emml\[firmware\]'$"):
+        extras.require("no_such_module_here", "firmware", "needs_it")
