@@ -37,10 +37,10 @@ def mask(X: np.ndarray, rng: np.random.Generator, floor: int) -> np.ndarray:
     X = X.copy()
     n, T, M = X.shape
     for i in range(n):
-        f = int(rng.integers(0, 4)); f0 = int(rng.integers(0, M - f + 1))
-        t = int(rng.integers(0, 6)); t0 = int(rng.integers(0, T - t + 1))
-        X[i, :, f0:f0 + f] = floor
-        X[i, t0:t0 + t, :] = floor
+        bands, frames = int(rng.integers(0, 4)), int(rng.integers(0, 6))
+        b0, t0 = int(rng.integers(0, M - bands + 1)), int(rng.integers(0, T - frames + 1))
+        X[i, :, b0:b0 + bands] = floor
+        X[i, t0:t0 + frames, :] = floor
     return X
 
 
