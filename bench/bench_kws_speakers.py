@@ -37,8 +37,10 @@ def mask(X: np.ndarray, rng: np.random.Generator, floor: int) -> np.ndarray:
     X = X.copy()
     n, T, M = X.shape
     for i in range(n):
-        bands, frames = int(rng.integers(0, 4)), int(rng.integers(0, 6))
-        b0, t0 = int(rng.integers(0, M - bands + 1)), int(rng.integers(0, T - frames + 1))
+        bands = int(rng.integers(0, 4))  # draw order kept: the committed results used it
+        b0 = int(rng.integers(0, M - bands + 1))
+        frames = int(rng.integers(0, 6))
+        t0 = int(rng.integers(0, T - frames + 1))
         X[i, :, b0:b0 + bands] = floor
         X[i, t0:t0 + frames, :] = floor
     return X
